@@ -1,0 +1,61 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { ConfigError, loadConfig, redactConfig, type ConfigFile } from "./config.js";
+import { createLogger } from "./logger.js";
+import { createServer } from "./server.js";
+
+/** Within Databricks Apps' 15 s between SIGTERM and SIGKILL. */
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env, readConfigFile(process.env.GATEWAY_CONFIG));
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`agent-terminal-gateway: invalid setting ${error.message}\n`);
+    process.exit(2);
+  }
+  const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY === true });
+  logger.debug({ config: redactConfig(config) }, "configuration");
+  if (!config.appMode) {
+    logger.warn("local mode: no owner check (neither DATABRICKS_APP_NAME nor APP_OWNER is set); listening on loopback only");
+  }
+  const gateway = createServer({ config, logger, env: process.env });
+  try {
+    await gateway.listen();
+  } catch (error) {
+    logger.fatal({ err: error }, "cannot listen");
+    process.exit(1);
+  }
+
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, "shutting down");
+    setTimeout(() => {
+      logger.error("shutdown took too long; exiting");
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    gateway.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  process.once("SIGINT", () => shutdown("SIGINT"));
+}
+
+/** GATEWAY_CONFIG names the YAML file; without it, gateway.yaml in the working directory when present. */
+function readConfigFile(named: string | undefined): ConfigFile | undefined {
+  const file = named?.trim() ? path.resolve(named.trim()) : path.resolve("gateway.yaml");
+  if (!named?.trim() && !existsSync(file)) return undefined;
+  try {
+    return { path: file, text: readFileSync(file, "utf8") };
+  } catch (error) {
+    throw new ConfigError("GATEWAY_CONFIG", `cannot read ${file}: ${(error as Error).message}`);
+  }
+}
+
+await main();

@@ -1,0 +1,74 @@
+import { realpathSync } from "node:fs";
+import path from "node:path";
+import { Router } from "express";
+import { z } from "zod";
+import type { AgentCatalogue } from "../agents.js";
+import { HttpError } from "../http-error.js";
+import { MAX_SIZE, MIN_SIZE } from "../sessions/protocol.js";
+import type { SessionManager } from "../sessions/session-manager.js";
+import { parseBody } from "./validate.js";
+
+const size = z.number().int().min(MIN_SIZE).max(MAX_SIZE);
+const createBody = z.strictObject({
+  agent: z.string().min(1).max(64),
+  cols: size.optional(),
+  rows: size.optional(),
+  cwd: z.string().min(1).max(4096).optional(),
+});
+
+export interface SessionRoutesOptions {
+  readonly sessions: SessionManager;
+  readonly agents: AgentCatalogue;
+  readonly projectsDir: string;
+  /** The terminal environment for a new session. */
+  readonly env: () => Readonly<Record<string, string>>;
+}
+
+/** POST, GET and DELETE /api/sessions. */
+export function createSessionRoutes({ sessions, agents, projectsDir, env }: SessionRoutesOptions): Router {
+  const router = Router();
+
+  router.post("/api/sessions", (req, res) => {
+    const body = parseBody(createBody, req.body);
+    const agent = agents.get(body.agent);
+    if (!agent) throw new HttpError(400, "unknown_agent", `There is no agent "${body.agent}".`);
+    const status = agents.status(agent);
+    if (!status.available) throw new HttpError(400, "agent_unavailable", status.reason ?? `${agent.label} is not available.`);
+    const cwd = resolveCwd(projectsDir, body.cwd);
+    const session = sessions.create({
+      agent,
+      launch: agents.launch(agent, cwd, env()),
+      cols: body.cols ?? 80,
+      rows: body.rows ?? 24,
+    });
+    res.status(201).json({ id: session.id, agent: session.agent, pid: session.pid, createdAt: session.createdAt.toISOString() });
+  });
+
+  router.get("/api/sessions", (_req, res) => {
+    res.json(sessions.list());
+  });
+
+  router.delete("/api/sessions/:id", async (req, res) => {
+    if (!(await sessions.remove(req.params.id))) throw new HttpError(404, "unknown_session", "There is no such session.");
+    res.status(204).end();
+  });
+
+  return router;
+}
+
+/** A working directory inside PROJECTS_DIR (symbolic links resolved), or 400. */
+export function resolveCwd(projectsDir: string, requested: string | undefined): string {
+  const root = realpathSync(projectsDir);
+  if (requested === undefined) return root;
+  if (requested.includes("\0")) throw new HttpError(400, "bad_cwd", "cwd must not contain NUL bytes.");
+  let resolved: string;
+  try {
+    resolved = realpathSync(path.resolve(root, requested));
+  } catch {
+    throw new HttpError(400, "bad_cwd", `cwd "${requested}" does not exist.`);
+  }
+  if (resolved !== root && !resolved.startsWith(root + path.sep)) {
+    throw new HttpError(400, "bad_cwd", "cwd must be inside the projects directory.");
+  }
+  return resolved;
+}

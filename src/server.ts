@@ -1,0 +1,155 @@
+import { mkdirSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { userInfo } from "node:os";
+import path from "node:path";
+import express, { type RequestHandler } from "express";
+import type { Logger } from "pino";
+import { AgentCatalogue } from "./agents.js";
+import { createLocalGuard, type Guard } from "./auth/guard.js";
+import type { Config } from "./config.js";
+import { HttpError, errorMiddleware, refuseUpgrade, toHttpError } from "./http-error.js";
+import { packageRoot } from "./paths.js";
+import { createAgentRoutes } from "./routes/agents.js";
+import { createHealthRoutes } from "./routes/health.js";
+import { createSessionRoutes } from "./routes/sessions.js";
+import { createStaticRoutes } from "./routes/static.js";
+import { SessionManager } from "./sessions/session-manager.js";
+import { createTerminalSocket } from "./sessions/terminal-socket.js";
+import { terminalEnv } from "./terminal-env.js";
+import type { UpgradeRoute } from "./upgrade.js";
+
+export interface GatewayOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  /** The gateway's own environment; terminals get an allowlisted part of it. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Replaces the owner guard (tests). */
+  readonly guard?: Guard;
+}
+
+/** The running gateway: one HTTP server for the page, the API and every WebSocket. */
+export interface Gateway {
+  readonly server: http.Server;
+  readonly sessions: SessionManager;
+  readonly config: Config;
+  /** Listens on the configured host and port (0 picks a free port); resolves with the base URL. */
+  listen(): Promise<string>;
+  /** Ends every session and subsystem and closes the server. */
+  close(): Promise<void>;
+}
+
+/** Builds the gateway from its settings; nothing runs until listen(). */
+export function createServer(options: GatewayOptions): Gateway {
+  const { config, logger } = options;
+  mkdirSync(config.projectsDir, { recursive: true });
+  mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+
+  const root = packageRoot();
+  const shell = loginShell(options.env);
+  const binDir = path.join(root, "node_modules", ".bin");
+  const searchPath = [binDir, ...(options.env.PATH ?? "/usr/local/bin:/usr/bin:/bin").split(":").filter(Boolean)];
+  const agents = new AgentCatalogue({ agents: config.agents, shell, searchPath });
+  const baseEnv = terminalEnv(options.env, { SHELL: shell, PATH: [binDir, options.env.PATH ?? "/usr/bin:/bin"].join(":") });
+  const sessions = new SessionManager({
+    maxSessions: config.limits.maxSessions,
+    lingerMinutes: config.sessionLingerMinutes,
+    scrollbackBytes: config.limits.scrollbackBytes,
+    scrollbackLines: config.limits.scrollbackLines,
+    logger: logger.child({ component: "sessions" }),
+  });
+  const guard = options.guard ?? createLocalGuard();
+  const terminalSocket = createTerminalSocket({ sessions, maxFrameBytes: config.limits.maxFrameBytes, logger });
+  const upgrades: UpgradeRoute[] = [terminalSocket];
+
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+  app.use(requestLog(logger));
+  app.use(createHealthRoutes({ guard }));
+  app.use(guard.http);
+  app.use(securityHeaders);
+  app.use("/api", express.json({ limit: "64kb" }));
+  app.use(createAgentRoutes({ agents }));
+  app.use(createSessionRoutes({ sessions, agents, projectsDir: config.projectsDir, env: () => baseEnv }));
+  app.use(createStaticRoutes({ root }));
+  app.use((req, _res, next) => next(new HttpError(404, "not_found", `Nothing at ${req.method} ${req.path}.`)));
+  app.use(errorMiddleware(logger));
+
+  const server = http.createServer(app);
+  server.on("upgrade", (req, socket, head) => {
+    socket.on("error", () => socket.destroy());
+    try {
+      const pathname = new URL(req.url ?? "/", "http://x").pathname;
+      const route = upgrades.find((r) => r.matches(pathname));
+      const refusal = guard.checkUpgrade(req) ?? (route ? undefined : new HttpError(404, "not_found", "No WebSocket here."));
+      if (refusal) {
+        logger.info({ path: pathname, status: refusal.status }, "upgrade refused");
+        refuseUpgrade(socket, refusal);
+        return;
+      }
+      route!.handle(req, socket, head);
+    } catch (error) {
+      refuseUpgrade(socket, toHttpError(error, logger));
+    }
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    sessions,
+    config,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(config.port, config.host, () => {
+          server.off("error", reject);
+          const { address, port } = server.address() as AddressInfo;
+          const host = address.includes(":") ? `[${address}]` : address;
+          logger.info({ url: `http://${host}:${port}`, mode: config.appMode ? "app" : "local" }, "gateway listening");
+          resolve(`http://${host}:${port}`);
+        });
+      }),
+    close: () =>
+      (closing ??= (async () => {
+        await sessions.close();
+        terminalSocket.close();
+        guard.close();
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      })()),
+  };
+}
+
+/** The user's login shell: $SHELL, else the passwd entry, else /bin/bash. */
+function loginShell(env: Readonly<Record<string, string | undefined>>): string {
+  if (env.SHELL) return env.SHELL;
+  try {
+    return userInfo().shell || "/bin/bash";
+  } catch {
+    return "/bin/bash";
+  }
+}
+
+/** One structured line per request: method, path (no query), status and duration. */
+function requestLog(logger: Logger): RequestHandler {
+  const log = logger.child({ component: "http" });
+  return (req, res, next) => {
+    const started = performance.now();
+    res.on("finish", () => {
+      log.info(
+        { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started) },
+        "request",
+      );
+    });
+    next();
+  };
+}
+
+/** Headers for every guarded response; the CSP allows only the page's own scripts, styles and sockets. */
+const securityHeaders: RequestHandler = (_req, res, next) => {
+  res.setHeader("X-Content-Type-Options", "nosniff");
+  res.setHeader("X-Frame-Options", "SAMEORIGIN");
+  res.setHeader("Referrer-Policy", "same-origin");
+  next();
+};

@@ -1,0 +1,197 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pino, { type Logger } from "pino";
+import { WebSocket } from "ws";
+import { loadConfig, type ConfigFile } from "../../src/config.js";
+import { createServer, type Gateway, type GatewayOptions } from "../../src/server.js";
+
+/** Log lines a test gateway wrote, parsed: tests read them to prove no secret was logged. */
+export interface LogSink {
+  readonly lines: string[];
+}
+
+export interface TestGateway {
+  readonly gateway: Gateway;
+  readonly url: string;
+  readonly home: string;
+  readonly logs: LogSink;
+  readonly logger: Logger;
+  /** fetch against the gateway, with JSON in and out. */
+  api(method: string, route: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  /** Creates a session and returns its id. */
+  createSession(body?: Record<string, unknown>): Promise<string>;
+  /** Opens a terminal client on a session. */
+  connect(id: string, options?: { ack?: boolean; headers?: Record<string, string> }): Promise<TerminalClient>;
+  dispose(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Environment on top of a clean temp HOME and PORT=0. */
+  readonly env?: Record<string, string | undefined>;
+  readonly file?: ConfigFile;
+  readonly overrides?: Partial<Omit<GatewayOptions, "config" | "logger" | "env">>;
+}
+
+/** Starts the real gateway (the same createServer() as main.ts) on 127.0.0.1:0 with a temp HOME. */
+export async function startGateway(options: StartOptions = {}): Promise<TestGateway> {
+  const home = mkdtempSync(path.join(tmpdir(), "gw-home-"));
+  const env = {
+    HOME: home,
+    PATH: process.env.PATH,
+    SHELL: "/bin/bash",
+    LANG: "C.UTF-8",
+    PORT: "0",
+    ...options.env,
+  };
+  const config = loadConfig(env, options.file);
+  const logs: LogSink = { lines: [] };
+  const logger = pino({ level: "debug" }, { write: (line: string) => void logs.lines.push(line) });
+  const gateway = createServer({ config, logger, env, ...options.overrides });
+  const url = await gateway.listen();
+  const sockets = new Set<TerminalClient>();
+
+  const api: TestGateway["api"] = async (method, route, body, headers = {}) => {
+    const res = await fetch(url + route, {
+      method,
+      headers: { ...(body !== undefined ? { "content-type": "application/json" } : {}), ...headers },
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // Not JSON: keep the text.
+    }
+    return { status: res.status, body: parsed, headers: res.headers };
+  };
+
+  return {
+    gateway,
+    url,
+    home,
+    logs,
+    logger,
+    api,
+    async createSession(body = {}) {
+      const res = await api("POST", "/api/sessions", { agent: "shell", ...body });
+      if (res.status !== 201) throw new Error(`create session: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body.id as string;
+    },
+    async connect(id, connectOptions = {}) {
+      const client = await TerminalClient.open(`${url.replace(/^http/, "ws")}/api/sessions/${id}/ws`, connectOptions);
+      sockets.add(client);
+      return client;
+    },
+    async dispose() {
+      for (const client of sockets) client.close();
+      await gateway.close();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A terminal client speaking the gateway's protocol, acknowledging output as the browser does. */
+export class TerminalClient {
+  readonly events: any[] = [];
+  private chunks: Buffer[] = [];
+  private bytes = 0;
+  private unacked = 0;
+  private waiters = new Set<() => void>();
+  closed = false;
+  closeCode: number | undefined;
+
+  private constructor(
+    readonly ws: WebSocket,
+    private readonly ack: boolean,
+  ) {
+    ws.on("message", (data, isBinary) => {
+      if (isBinary) {
+        const buf = data as Buffer;
+        this.chunks.push(buf);
+        this.bytes += buf.length;
+        this.unacked += buf.length;
+        if (this.ack && this.unacked >= 64 * 1024) {
+          this.send({ type: "ack", bytes: this.unacked });
+          this.unacked = 0;
+        }
+      } else {
+        this.events.push(JSON.parse(String(data)));
+      }
+      this.notify();
+    });
+    ws.on("close", (code) => {
+      this.closed = true;
+      this.closeCode = code;
+      this.notify();
+    });
+  }
+
+  static open(url: string, options: { ack?: boolean; headers?: Record<string, string> } = {}): Promise<TerminalClient> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url, { perMessageDeflate: false, headers: options.headers });
+      const client = new TerminalClient(ws, options.ack ?? true);
+      ws.once("open", () => resolve(client));
+      ws.once("error", reject);
+      ws.once("unexpected-response", (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+    });
+  }
+
+  /** Everything received so far as text. */
+  get text(): string {
+    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks)];
+    return this.chunks[0]?.toString("utf8") ?? "";
+  }
+
+  get received(): number {
+    return this.bytes;
+  }
+
+  send(frame: unknown): void {
+    this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+  }
+
+  input(data: string): void {
+    this.send({ type: "input", data });
+  }
+
+  /** Waits until the predicate holds, re-checking on every message. */
+  async until(predicate: () => boolean, timeoutMs = 10_000, what = "condition"): Promise<void> {
+    if (predicate()) return;
+    await new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (predicate()) {
+          clearTimeout(timer);
+          this.waiters.delete(check);
+          resolve();
+        }
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(check);
+        reject(new Error(`timed out waiting for ${what}; last output: ${JSON.stringify(this.text.slice(-300))}`));
+      }, timeoutMs);
+      this.waiters.add(check);
+    });
+  }
+
+  /** Waits for text to appear in the output. */
+  waitFor(pattern: string | RegExp, timeoutMs = 10_000): Promise<void> {
+    const test = () => (typeof pattern === "string" ? this.text.includes(pattern) : pattern.test(this.text));
+    return this.until(test, timeoutMs, String(pattern));
+  }
+
+  waitForEvent(type: string, timeoutMs = 10_000): Promise<any> {
+    return this.until(() => this.events.some((e) => e.type === type), timeoutMs, `event ${type}`).then(() =>
+      this.events.find((e) => e.type === type),
+    );
+  }
+
+  close(): void {
+    if (!this.closed) this.ws.close();
+  }
+
+  private notify(): void {
+    for (const waiter of [...this.waiters]) waiter();
+  }
+}
