@@ -1,0 +1,55 @@
+import { Context, WorkspaceClient, type ConfigOptions } from "@databricks/sdk-experimental";
+
+/** Every Databricks call is bounded: the SDK's own timeout does not cancel a hung request. */
+export const DEFAULT_CALL_TIMEOUT_MS = 15_000;
+
+/**
+ * A cancellation Context for one SDK call, tied to an AbortSignal that fires after `ms`. Pass it as the
+ * second argument of every SDK method.
+ */
+export function deadline(ms: number = DEFAULT_CALL_TIMEOUT_MS, signal?: AbortSignal): Context {
+  const timeout = AbortSignal.timeout(ms);
+  const abort = signal ? AbortSignal.any([timeout, signal]) : timeout;
+  return new Context({
+    cancellationToken: {
+      get isCancellationRequested() {
+        return abort.aborted;
+      },
+      onCancellationRequested: (listener: (e?: unknown) => unknown) => {
+        if (abort.aborted) listener(abort.reason);
+        else abort.addEventListener("abort", () => listener(abort.reason), { once: true });
+      },
+    },
+  });
+}
+
+/**
+ * A client that acts as the owner, with a personal access token. `env: {}` keeps the app's own client
+ * id and secret (in the process environment inside an App) out of it: the SDK would otherwise refuse
+ * "more than one authorization method" or, worse, act as the service principal.
+ */
+export function userClient(host: string, token: string, options: Partial<ConfigOptions> = {}): WorkspaceClient {
+  return new WorkspaceClient({ host, token, authType: "pat", env: {}, retryTimeoutSeconds: 30, ...options });
+}
+
+/** A client that acts as the app's service principal (OAuth M2M): only to read the app's own metadata. */
+export function appClient(
+  settings: { host: string; clientId: string; clientSecret: string },
+  options: Partial<ConfigOptions> = {},
+): WorkspaceClient {
+  return new WorkspaceClient({
+    host: settings.host,
+    clientId: settings.clientId,
+    clientSecret: settings.clientSecret,
+    authType: "oauth-m2m",
+    env: {},
+    retryTimeoutSeconds: 30,
+    ...options,
+  });
+}
+
+/** The HTTP status of an SDK error (ApiError.statusCode), or undefined for network errors and timeouts. */
+export function statusOf(error: unknown): number | undefined {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === "number" ? status : undefined;
+}
