@@ -29,7 +29,8 @@ export class Scrollback {
   private chunks: Buffer[] = [];
   private head = 0;
   private size = 0;
-  private truncated = false;
+  /** The kept output starts mid-line: the last evicted chunk did not end with a newline. */
+  private startsMidLine = false;
   private readonly modes = new Map<number, boolean>();
   /** The tail of the last evicted chunk: a mode sequence may straddle two chunks. */
   private evictedTail = "";
@@ -55,7 +56,7 @@ export class Scrollback {
    */
   snapshot(): Buffer[] {
     const kept = this.chunks.slice(this.head);
-    if (this.truncated && kept.length > 0) {
+    if (this.startsMidLine && kept.length > 0) {
       const first = kept[0]!;
       const newline = first.indexOf(0x0a);
       kept[0] = newline >= 0 ? first.subarray(newline + 1) : first.subarray(first.length);
@@ -69,7 +70,7 @@ export class Scrollback {
     this.chunks[this.head] = EMPTY;
     this.head++;
     this.size -= chunk.length;
-    this.truncated = true;
+    this.startsMidLine = chunk.length > 0 && chunk[chunk.length - 1] !== 0x0a;
     // Compact the array now and then rather than shifting it on every eviction.
     if (this.head > 1024 && this.head * 2 > this.chunks.length) {
       this.chunks = this.chunks.slice(this.head);

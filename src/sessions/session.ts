@@ -1,3 +1,4 @@
+import { closeSync, constants, openSync } from "node:fs";
 import * as pty from "node-pty";
 import type { Logger } from "pino";
 import type { WebSocket } from "ws";
@@ -89,6 +90,7 @@ export class Session {
   private exitCode: number | null = null;
   private exitSignal: number | undefined;
   private exitedFlag = false;
+  private slaveFd: number | undefined;
   private readonly exitPromise: Promise<void>;
   private resolveExit!: () => void;
 
@@ -110,6 +112,7 @@ export class Session {
       env: { ...launch.env },
       encoding: null,
     });
+    this.slaveFd = holdSlave(this.pty);
     // With encoding null node-pty hands out Buffers; its typings still say string.
     this.pty.onData((data) => this.onOutput(data as unknown as Buffer));
     this.pty.onExit(({ exitCode, signal }) => this.onExit(exitCode, signal));
@@ -334,6 +337,8 @@ export class Session {
     if (this.exitedFlag) return;
     // node-pty reports exit after its socket closed, so every byte was read: send it before the exit event.
     this.flush();
+    if (this.slaveFd !== undefined) closeSync(this.slaveFd);
+    this.slaveFd = undefined;
     if (this.paused) this.setPaused(false);
     this.exitedFlag = true;
     this.exitCode = exitCode;
@@ -342,5 +347,22 @@ export class Session {
     for (const client of [...this.clients]) if (!client.queued) this.sendExit(client);
     this.resolveExit();
     this.options.onExit?.(this);
+  }
+}
+
+/**
+ * Opens the PTY's slave side and keeps it open until exit. Without it, the master reads EIO as soon as a
+ * program that writes and exits at once closes the last slave descriptor, and node-pty drops the bytes still
+ * in the kernel's buffer (node-pty #85, #726: here the end of `seq 1 200000` went missing 16 times in 20).
+ * Held open, the master stays readable; node-pty then ends the session 200 ms after the exit, every byte read.
+ */
+function holdSlave(terminal: pty.IPty): number | undefined {
+  const name = (terminal as unknown as { _pty?: unknown })._pty;
+  if (typeof name !== "string") return undefined;
+  try {
+    return openSync(name, constants.O_RDWR | constants.O_NOCTTY);
+  } catch {
+    // Already gone: the program exited before this line ran.
+    return undefined;
   }
 }

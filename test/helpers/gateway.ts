@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pino, { type Logger } from "pino";
+import { StringDecoder } from "node:string_decoder";
 import { WebSocket } from "ws";
 import { loadConfig, type ConfigFile } from "../../src/config.js";
 import { createServer, type Gateway, type GatewayOptions } from "../../src/server.js";
@@ -95,7 +96,10 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
 /** A terminal client speaking the gateway's protocol, acknowledging output as the browser does. */
 export class TerminalClient {
   readonly events: any[] = [];
-  private chunks: Buffer[] = [];
+  private decoder = new StringDecoder("utf8");
+  /** Decoded output in pieces: concatenating one big string per message would flatten it every time. */
+  private pieces: string[] = [];
+  private counts = new Map<string, number>();
   private bytes = 0;
   private unacked = 0;
   private waiters = new Set<() => void>();
@@ -109,7 +113,8 @@ export class TerminalClient {
     ws.on("message", (data, isBinary) => {
       if (isBinary) {
         const buf = data as Buffer;
-        this.chunks.push(buf);
+        this.pieces.push(this.decoder.write(buf));
+        for (const [byte, n] of this.counts) this.counts.set(byte, n + countByte(buf, byte.charCodeAt(0)));
         this.bytes += buf.length;
         this.unacked += buf.length;
         if (this.ack && this.unacked >= 64 * 1024) {
@@ -140,8 +145,17 @@ export class TerminalClient {
 
   /** Everything received so far as text. */
   get text(): string {
-    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks)];
-    return this.chunks[0]?.toString("utf8") ?? "";
+    return this.pieces.join("");
+  }
+
+  /** Starts counting an ASCII character in the output (cheaper than scanning a large text). */
+  track(char: string): void {
+    this.counts.set(char, countByte(Buffer.from(this.text, "utf8"), char.charCodeAt(0)));
+  }
+
+  /** How often a tracked character appeared. */
+  count(char: string): number {
+    return this.counts.get(char) ?? countByte(Buffer.from(this.text, "utf8"), char.charCodeAt(0));
   }
 
   get received(): number {
@@ -175,9 +189,17 @@ export class TerminalClient {
     });
   }
 
-  /** Waits for text to appear in the output. */
+  /** Waits for text to appear in the output; a string is searched only in what arrived since the last look. */
   waitFor(pattern: string | RegExp, timeoutMs = 10_000): Promise<void> {
-    const test = () => (typeof pattern === "string" ? this.text.includes(pattern) : pattern.test(this.text));
+    let seen = 0;
+    let carry = "";
+    const test = () => {
+      if (typeof pattern !== "string") return pattern.test(this.text);
+      const fresh = carry + this.pieces.slice(seen).join("");
+      seen = this.pieces.length;
+      carry = fresh.slice(-pattern.length);
+      return fresh.includes(pattern);
+    };
     return this.until(test, timeoutMs, String(pattern));
   }
 
@@ -194,4 +216,10 @@ export class TerminalClient {
   private notify(): void {
     for (const waiter of [...this.waiters]) waiter();
   }
+}
+
+function countByte(buf: Buffer, byte: number): number {
+  let n = 0;
+  for (let i = buf.indexOf(byte); i !== -1; i = buf.indexOf(byte, i + 1)) n++;
+  return n;
 }
