@@ -220,6 +220,8 @@ export class Session {
    * process exited and no process of its session is left.
    */
   async kill(): Promise<void> {
+    // Output after a kill is not worth the 200 ms node-pty waits while the slave is held open.
+    this.releaseSlave();
     if (!this.exitedFlag) signalSession(this.pid, "SIGHUP");
     const grace = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), KILL_GRACE_MS).unref());
     if ((await Promise.race([this.exitPromise, grace])) === "timeout") signalSession(this.pid, "SIGKILL");
@@ -322,6 +324,11 @@ export class Session {
     }
   }
 
+  private releaseSlave(): void {
+    if (this.slaveFd !== undefined) closeSync(this.slaveFd);
+    this.slaveFd = undefined;
+  }
+
   private findClient(socket: WebSocket): Client | undefined {
     for (const client of this.clients) if (client.socket === socket) return client;
     return undefined;
@@ -337,8 +344,7 @@ export class Session {
     if (this.exitedFlag) return;
     // node-pty reports exit after its socket closed, so every byte was read: send it before the exit event.
     this.flush();
-    if (this.slaveFd !== undefined) closeSync(this.slaveFd);
-    this.slaveFd = undefined;
+    this.releaseSlave();
     if (this.paused) this.setPaused(false);
     this.exitedFlag = true;
     this.exitCode = exitCode;

@@ -1,0 +1,50 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startGateway, type TestGateway } from "../helpers/gateway.js";
+
+const openFds = () => readdirSync("/proc/self/fd").length;
+const children = () =>
+  readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === process.pid;
+      } catch {
+        return false;
+      }
+    });
+
+describe("leaks", () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway({ file: { path: "gateway.yaml", text: "limits:\n  maxSessions: 50\n" } });
+  });
+  afterAll(async () => {
+    await gw.dispose();
+  });
+
+  it("leaves no file descriptor, process or memory behind after 500 sessions", async () => {
+    const cycle = async () => {
+      const id = await gw.createSession();
+      const client = await gw.connect(id);
+      client.input("echo up\r");
+      await client.waitFor("up");
+      expect((await gw.api("DELETE", `/api/sessions/${id}`)).status).toBe(204);
+      await client.until(() => client.closed, 5000, "close");
+    };
+    // Warm up, so lazily created handles (thread pool, sockets) are in the baseline.
+    await Promise.all(Array.from({ length: 10 }, cycle));
+    global.gc?.();
+    const fdsBefore = openFds();
+    const heapBefore = process.memoryUsage().heapUsed;
+    for (let round = 0; round < 50; round++) await Promise.all(Array.from({ length: 10 }, cycle));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    global.gc?.();
+    expect(gw.gateway.sessions.list()).toEqual([]);
+    expect(openFds()).toBeLessThanOrEqual(fdsBefore + 5);
+    expect(children()).toEqual([]);
+    const grownMb = (process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024;
+    expect(grownMb).toBeLessThan(30);
+  }, 180_000);
+});
