@@ -3,15 +3,19 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { userInfo } from "node:os";
 import path from "node:path";
-import express, { type RequestHandler } from "express";
+import express, { type Express, type RequestHandler } from "express";
 import type { Logger } from "pino";
 import { AgentCatalogue } from "./agents.js";
 import { createLocalGuard, type Guard } from "./auth/guard.js";
+import { OwnerResolver, type OwnerRetryOptions } from "./auth/owner.js";
+import { createOwnerGuard } from "./auth/owner-guard.js";
+import { createSecurityHeaders } from "./auth/security-headers.js";
 import type { Config } from "./config.js";
 import { HttpError, errorMiddleware, refuseUpgrade, toHttpError } from "./http-error.js";
 import { packageRoot } from "./paths.js";
 import { createAgentRoutes } from "./routes/agents.js";
 import { createHealthRoutes } from "./routes/health.js";
+import { createMeRoutes } from "./routes/me.js";
 import { createSessionRoutes } from "./routes/sessions.js";
 import { createStaticRoutes } from "./routes/static.js";
 import { SessionManager } from "./sessions/session-manager.js";
@@ -26,6 +30,8 @@ export interface GatewayOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Replaces the owner guard (tests). */
   readonly guard?: Guard;
+  /** Shortens the owner lookup's timeout and retry delays (tests). */
+  readonly ownerRetry?: Partial<OwnerRetryOptions>;
 }
 
 /** The running gateway: one HTTP server for the page, the API and every WebSocket. */
@@ -33,6 +39,10 @@ export interface Gateway {
   readonly server: http.Server;
   readonly sessions: SessionManager;
   readonly config: Config;
+  /** The Express app: tests walk its router stack to prove the guard covers every route. */
+  readonly app: Express;
+  /** Every WebSocket endpoint, each checked by the guard before it sees the upgrade. */
+  readonly upgrades: readonly UpgradeRoute[];
   /** Listens on the configured host and port (0 picks a free port); resolves with the base URL. */
   listen(): Promise<string>;
   /** Ends every session and subsystem and closes the server. */
@@ -58,7 +68,7 @@ export function createServer(options: GatewayOptions): Gateway {
     scrollbackLines: config.limits.scrollbackLines,
     logger: logger.child({ component: "sessions" }),
   });
-  const guard = options.guard ?? createLocalGuard();
+  const guard = options.guard ?? createGuard(config, logger, options.ownerRetry);
   const terminalSocket = createTerminalSocket({ sessions, maxFrameBytes: config.limits.maxFrameBytes, logger });
   const upgrades: UpgradeRoute[] = [terminalSocket];
 
@@ -66,10 +76,12 @@ export function createServer(options: GatewayOptions): Gateway {
   app.disable("x-powered-by");
   app.set("etag", false);
   app.use(requestLog(logger));
+  app.use(createSecurityHeaders({ cspExempt: ["/ide"] }));
   app.use(createHealthRoutes({ guard }));
+  // Everything registered after this line is the owner's only; /healthz above is the one exception.
   app.use(guard.http);
-  app.use(securityHeaders);
   app.use("/api", express.json({ limit: "64kb" }));
+  app.use(createMeRoutes({ guard, appMode: config.appMode }));
   app.use(createAgentRoutes({ agents }));
   app.use(createSessionRoutes({ sessions, agents, projectsDir: config.projectsDir, env: () => baseEnv }));
   app.use(createStaticRoutes({ root }));
@@ -99,8 +111,11 @@ export function createServer(options: GatewayOptions): Gateway {
     server,
     sessions,
     config,
+    app,
+    upgrades,
     listen: () =>
       new Promise((resolve, reject) => {
+        guard.start?.();
         server.once("error", reject);
         server.listen(config.port, config.host, () => {
           server.off("error", reject);
@@ -146,10 +161,10 @@ function requestLog(logger: Logger): RequestHandler {
   };
 }
 
-/** Headers for every guarded response; the CSP allows only the page's own scripts, styles and sockets. */
-const securityHeaders: RequestHandler = (_req, res, next) => {
-  res.setHeader("X-Content-Type-Options", "nosniff");
-  res.setHeader("X-Frame-Options", "SAMEORIGIN");
-  res.setHeader("Referrer-Policy", "same-origin");
-  next();
-};
+/** App mode: the owner guard (APP_OWNER, or the app's creator looked up in the background); else local. */
+function createGuard(config: Config, logger: Logger, retry: Partial<OwnerRetryOptions> | undefined): Guard {
+  if (!config.appMode) return createLocalGuard();
+  const { appOwner, appName, host, clientId, clientSecret } = config.databricks;
+  const owner = new OwnerResolver({ settings: { appOwner, appName, host, clientId, clientSecret }, logger, retry });
+  return createOwnerGuard({ owner, logger });
+}

@@ -5,5 +5,7 @@ import type { Duplex } from "node:stream";
 export interface UpgradeRoute {
   /** True when this route serves the path (without query). */
   matches(pathname: string): boolean;
+  /** One path this route serves: the test that proves the guard covers every upgrade knocks on it. */
+  readonly probePath: string;
   handle(req: IncomingMessage, socket: Duplex, head: Buffer): void;
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { RequestHandler } from "express";
 import type { HttpError } from "../http-error.js";
+import { checkLoopbackHost, checkOrigin, isUnsafeMethod } from "./identity.js";
 
 /**
  * The one gate in front of everything but /healthz: HTTP routes use `http`, WebSocket upgrades call
@@ -14,14 +15,22 @@ export interface Guard {
   health(): Record<string, unknown>;
   /** The signed-in user's email, for the page's status bar. */
   user(req: IncomingMessage): string | undefined;
+  /** Starts background work (the owner lookup); the server calls it from listen(). */
+  start?(): void;
   close(): void;
 }
 
-/** Local mode: the gateway listens on loopback only and every request is its user's. */
+/**
+ * Local mode: the gateway listens on loopback only and every request is its user's. Still refused: a Host
+ * that is not loopback (DNS rebinding) and a cross-site Origin on upgrades and state-changing requests,
+ * since any web page the user opens can aim a WebSocket at 127.0.0.1.
+ */
 export function createLocalGuard(): Guard {
+  const check = (req: IncomingMessage, upgrade: boolean): HttpError | undefined =>
+    checkLoopbackHost(req) ?? (upgrade || isUnsafeMethod(req.method) ? checkOrigin(req) : undefined);
   return {
-    http: (_req, _res, next) => next(),
-    checkUpgrade: () => undefined,
+    http: (req, _res, next) => next(check(req, false)),
+    checkUpgrade: (req) => check(req, true),
     health: () => ({ mode: "local" }),
     user: () => undefined,
     close: () => {},

@@ -18,6 +18,7 @@ export function createTerminalSocket(options: {
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: options.maxFrameBytes });
 
   return {
+    probePath: "/api/sessions/probe/ws",
     matches: (pathname) => pathname.startsWith("/api/sessions/") && pathname.endsWith("/ws"),
     handle(req, socket, head) {
       const id = PATH.exec(new URL(req.url ?? "/", "http://x").pathname)?.[1];

@@ -32,6 +32,8 @@ export interface StartOptions {
   readonly env?: Record<string, string | undefined>;
   readonly file?: ConfigFile;
   readonly overrides?: Partial<Omit<GatewayOptions, "config" | "logger" | "env">>;
+  /** Headers on every api() and connect() call, e.g. the owner's X-Forwarded-Email in app mode. */
+  readonly headers?: Record<string, string>;
 }
 
 /** Starts the real gateway (the same createServer() as main.ts) on 127.0.0.1:0 with a temp HOME. */
@@ -55,7 +57,7 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
   const api: TestGateway["api"] = async (method, route, body, headers = {}) => {
     const res = await fetch(url + route, {
       method,
-      headers: { ...(body !== undefined ? { "content-type": "application/json" } : {}), ...headers },
+      headers: { ...(body !== undefined ? { "content-type": "application/json" } : {}), ...options.headers, ...headers },
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
     });
     const text = await res.text();
@@ -81,7 +83,10 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
       return res.body.id as string;
     },
     async connect(id, connectOptions = {}) {
-      const client = await TerminalClient.open(`${url.replace(/^http/, "ws")}/api/sessions/${id}/ws`, connectOptions);
+      const client = await TerminalClient.open(`${url.replace(/^http/, "ws")}/api/sessions/${id}/ws`, {
+        ...connectOptions,
+        headers: { ...options.headers, ...connectOptions.headers },
+      });
       sockets.add(client);
       return client;
     },
