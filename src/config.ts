@@ -205,7 +205,7 @@ export function isLoopback(host: string): boolean {
 function parseFile(file: ConfigFile): z.output<typeof fileSchema> {
   let data: unknown;
   try {
-    data = parseYaml(file.text, { maxAliasCount: 100 }) ?? {};
+    data = parseYaml(file.text, { maxAliasCount: 100, logLevel: "error" }) ?? {};
   } catch (error) {
     throw new ConfigError(`GATEWAY_CONFIG (${file.path})`, `not valid YAML: ${(error as Error).message}`);
   }
