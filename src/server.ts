@@ -18,6 +18,7 @@ import { createHealthRoutes } from "./routes/health.js";
 import { createMeRoutes } from "./routes/me.js";
 import { createSessionRoutes } from "./routes/sessions.js";
 import { createStaticRoutes } from "./routes/static.js";
+import { createUploadRoutes } from "./routes/upload.js";
 import { SessionManager } from "./sessions/session-manager.js";
 import { createTerminalSocket } from "./sessions/terminal-socket.js";
 import { terminalEnv } from "./terminal-env.js";
@@ -84,6 +85,7 @@ export function createServer(options: GatewayOptions): Gateway {
   app.use(createMeRoutes({ guard, appMode: config.appMode }));
   app.use(createAgentRoutes({ agents }));
   app.use(createSessionRoutes({ sessions, agents, projectsDir: config.projectsDir, env: () => baseEnv }));
+  app.use(createUploadRoutes({ uploadsDir: config.uploadsDir, maxBytes: config.limits.maxUploadBytes }));
   app.use(createStaticRoutes({ root }));
   app.use((req, _res, next) => next(new HttpError(404, "not_found", `Nothing at ${req.method} ${req.path}.`)));
   app.use(errorMiddleware(logger));

@@ -5,6 +5,10 @@ import express, { Router } from "express";
 const VENDOR: Readonly<Record<string, string>> = {
   xterm: "@xterm/xterm",
   "addon-fit": "@xterm/addon-fit",
+  "addon-web-links": "@xterm/addon-web-links",
+  "addon-search": "@xterm/addon-search",
+  "addon-unicode11": "@xterm/addon-unicode11",
+  "addon-clipboard": "@xterm/addon-clipboard",
 };
 
 /** The page (public/) and xterm's files under /vendor/. */
