@@ -1,0 +1,195 @@
+// One tab's terminal: an xterm with its addons, its connection, and the overlay that says what it is doing.
+
+import { Terminal } from "../vendor/xterm/lib/xterm.mjs";
+import { FitAddon } from "../vendor/addon-fit/lib/addon-fit.mjs";
+import { WebLinksAddon } from "../vendor/addon-web-links/lib/addon-web-links.mjs";
+import { SearchAddon } from "../vendor/addon-search/lib/addon-search.mjs";
+import { Unicode11Addon } from "../vendor/addon-unicode11/lib/addon-unicode11.mjs";
+import { ClipboardAddon } from "../vendor/addon-clipboard/lib/addon-clipboard.mjs";
+import { Connection } from "./connection.js";
+import { SearchBar } from "./search-bar.js";
+import { el } from "./dom.js";
+
+const FONT_FAMILY = '"JetBrains Mono", "Fira Code", "Cascadia Code", "SF Mono", Menlo, Consolas, "DejaVu Sans Mono", "Liberation Mono", monospace';
+
+/**
+ * A terminal bound to one session. Emits state changes through options.onState(view) and asks the page
+ * for shortcuts through options.shortcut(event) (true = handled, keep it from the shell).
+ */
+export class TerminalView {
+  constructor({ id, label, theme, fontSize, shortcut, onState, onActivity, onNotice, onRestart, onClose }) {
+    this.id = id;
+    this.label = label;
+    this.state = "connecting";
+    this.exit = null;
+    this.visible = false;
+    this.callbacks = { onState, onActivity, onNotice, onRestart, onClose };
+
+    this.host = el("div", { class: "term-host" });
+    this.overlay = el("div", { class: "term-overlay", role: "status", "aria-live": "polite" });
+    this.banner = el("div", { class: "term-banner", hidden: true, role: "alert" });
+    this.element = el("section", { class: "term-view", "aria-label": `Terminal: ${label}` }, [this.host, this.overlay, this.banner]);
+
+    this.terminal = new Terminal({
+      allowProposedApi: true,
+      cursorBlink: true,
+      fontFamily: FONT_FAMILY,
+      fontSize,
+      lineHeight: 1.15,
+      scrollback: 10000,
+      theme: theme.xterm,
+      macOptionIsMeta: true,
+      rightClickSelectsWord: true,
+      screenReaderMode: false,
+    });
+    this.fit = new FitAddon();
+    this.search = new SearchAddon();
+    this.terminal.loadAddon(this.fit);
+    this.terminal.loadAddon(this.search);
+    this.terminal.loadAddon(new WebLinksAddon());
+    this.terminal.loadAddon(new ClipboardAddon());
+    this.terminal.loadAddon(new Unicode11Addon());
+    this.terminal.unicode.activeVersion = "11";
+    this.terminal.open(this.host);
+    this.terminal.textarea?.setAttribute("aria-label", `Terminal input: ${label}`);
+    this.searchBar = new SearchBar({ search: this.search, onClose: () => this.focus() });
+    this.element.append(this.searchBar.element);
+
+    // Shortcuts win over the shell even when the terminal has focus; xterm ignores a key when this returns false.
+    this.terminal.attachCustomKeyEventHandler((event) => !(event.type === "keydown" && shortcut(event, this)));
+    this.terminal.onData((data) => this.connection?.input(data));
+    this.terminal.onBinary((data) => this.connection?.input(data));
+    this.terminal.onResize(({ cols, rows }) => this.connection?.resize(cols, rows));
+    this.terminal.onSelectionChange(() => {
+      if (this.terminal.hasSelection()) void this.copySelection();
+    });
+    this.terminal.onTitleChange((title) => this.element.setAttribute("title", title));
+
+    this.resizeObserver = new ResizeObserver(() => this.refit());
+    this.resizeObserver.observe(this.host);
+    this.attach(id);
+  }
+
+  /** Binds the view to a session (again, after a restart): a fresh screen and a fresh stream. */
+  attach(id) {
+    this.connection?.close();
+    this.id = id;
+    this.exit = null;
+    this.banner.hidden = true;
+    this.terminal.reset();
+    this.connection = new Connection({
+      id,
+      write: (bytes, done) => {
+        this.terminal.write(bytes, done);
+        if (!this.visible && this.state === "live") this.callbacks.onActivity(this);
+      },
+      reset: () => this.terminal.reset(),
+      size: () => ({ cols: this.terminal.cols, rows: this.terminal.rows }),
+      onState: (state, detail) => this.setState(state, detail),
+      onNotice: (message) => this.callbacks.onNotice(this, message),
+    });
+  }
+
+  setState(state, detail) {
+    this.state = state;
+    if (state === "exited") this.exit = detail;
+    this.renderOverlay(detail);
+    this.callbacks.onState(this);
+  }
+
+  renderOverlay(detail) {
+    const messages = {
+      connecting: `Starting ${this.label}…`,
+      restoring: "Restoring the screen…",
+      reconnecting: `Connection lost — reconnecting${detail?.attempt > 1 ? ` (attempt ${detail.attempt})` : ""}…`,
+    };
+    const message = messages[this.state];
+    this.overlay.textContent = message ?? "";
+    this.overlay.classList.toggle("shown", Boolean(message));
+    this.element.classList.toggle("dimmed", this.state === "reconnecting");
+    if (this.state === "reconnecting") {
+      this.overlay.append(el("button", { class: "link", type: "button", onclick: () => this.connection.retryNow() }, "Retry now"));
+    }
+    if (this.state === "exited" || this.state === "gone") this.showBanner();
+  }
+
+  showBanner() {
+    const text =
+      this.state === "gone"
+        ? `${this.label} is no longer running on the gateway.`
+        : this.exit?.signal
+          ? `${this.label} was ended by signal ${this.exit.signal}.`
+          : `${this.label} exited with code ${this.exit?.code ?? "?"}.`;
+    const failed = this.state === "gone" || this.exit?.code !== 0;
+    this.banner.replaceChildren(
+      el("span", { class: failed ? "exit-code failed" : "exit-code" }, text),
+      el("button", { type: "button", class: "primary", onclick: () => this.callbacks.onRestart(this) }, "Restart"),
+      el("button", { type: "button", onclick: () => this.callbacks.onClose(this) }, "Close tab"),
+    );
+    this.banner.hidden = false;
+  }
+
+  /** Types text into the session as if the user had. */
+  type(text) {
+    if (!this.connection.input(text)) this.callbacks.onNotice(this, "The terminal is not connected; nothing was typed.");
+  }
+
+  setVisible(visible) {
+    const shown = visible && !this.visible;
+    this.visible = visible;
+    if (shown) requestAnimationFrame(() => this.refit(true));
+  }
+
+  /** Fits the terminal to its pane; force re-sends the size, since another client may have changed it. */
+  refit(force = false) {
+    if (!this.visible || this.host.clientWidth === 0) return;
+    const { cols, rows } = this.terminal;
+    try {
+      this.fit.fit();
+    } catch {
+      // The renderer has not measured its font yet; the next resize will fit.
+    }
+    if (force && cols === this.terminal.cols && rows === this.terminal.rows) this.connection.resize(cols, rows);
+  }
+
+  setTheme(theme) {
+    this.terminal.options.theme = theme.xterm;
+  }
+
+  setFontSize(size) {
+    this.terminal.options.fontSize = size;
+    this.refit();
+  }
+
+  setLabel(label) {
+    this.label = label;
+    this.element.setAttribute("aria-label", `Terminal: ${label}`);
+    this.terminal.textarea?.setAttribute("aria-label", `Terminal input: ${label}`);
+  }
+
+  focus() {
+    this.terminal.focus();
+  }
+
+  openSearch() {
+    this.searchBar.open(this.terminal.getSelection());
+  }
+
+  async copySelection() {
+    const text = this.terminal.getSelection();
+    if (!text) return false;
+    try {
+      await navigator.clipboard.writeText(text);
+      return true;
+    } catch {
+      return false; // No clipboard permission (or not a secure context): the selection stays for Ctrl+Shift+C.
+    }
+  }
+
+  dispose() {
+    this.resizeObserver.disconnect();
+    this.connection?.close();
+    this.terminal.dispose();
+    this.element.remove();
+  }
+}
