@@ -61,7 +61,8 @@ export class StatusBar {
   }
 
   renderMe(res) {
-    this.email.value.textContent = res.ok && typeof res.value?.email === "string" && res.value.email ? res.value.email : "-";
+    const email = res.ok && typeof res.value?.email === "string" && res.value.email ? res.value.email : undefined;
+    this.email.value.textContent = email ?? (res.ok && res.value?.mode === "local" ? "local mode" : "-");
     this.email.node.title = res.ok ? `Signed in${res.value?.mode ? ` (${res.value.mode} mode)` : ""}` : "Not available on this gateway yet";
   }
 
