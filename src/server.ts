@@ -10,7 +10,7 @@ import { createLocalGuard, type Guard } from "./auth/guard.js";
 import { OwnerResolver, type OwnerRetryOptions } from "./auth/owner.js";
 import { createOwnerGuard } from "./auth/owner-guard.js";
 import { createSecurityHeaders } from "./auth/security-headers.js";
-import type { Config } from "./config.js";
+import { PRODUCT, type Config } from "./config.js";
 import { HttpError, errorMiddleware, refuseUpgrade, toHttpError } from "./http-error.js";
 import { packageRoot } from "./paths.js";
 import { createAgentRoutes } from "./routes/agents.js";
@@ -18,10 +18,16 @@ import { createHealthRoutes } from "./routes/health.js";
 import { createMeRoutes } from "./routes/me.js";
 import { createSessionRoutes } from "./routes/sessions.js";
 import { createStaticRoutes } from "./routes/static.js";
+import { createTokenRoutes } from "./routes/token.js";
 import { createUploadRoutes } from "./routes/upload.js";
 import { SessionManager } from "./sessions/session-manager.js";
 import { createTerminalSocket } from "./sessions/terminal-socket.js";
 import { terminalEnv } from "./terminal-env.js";
+import { createAgentNotice } from "./token/agent-notice.js";
+import { createProfileWriter, type ProfileWriter } from "./token/databrickscfg.js";
+import { createTokenApi } from "./token/token-api.js";
+import { TokenManager } from "./token/token-manager.js";
+import type { TokenSource } from "./token/types.js";
 import type { UpgradeRoute } from "./upgrade.js";
 
 export interface GatewayOptions {
@@ -33,12 +39,16 @@ export interface GatewayOptions {
   readonly guard?: Guard;
   /** Shortens the owner lookup's timeout and retry delays (tests). */
   readonly ownerRetry?: Partial<OwnerRetryOptions>;
+  /** Bound for each token call to the workspace, hung ones included (tests shorten it). */
+  readonly callTimeoutMs?: number;
 }
 
 /** The running gateway: one HTTP server for the page, the API and every WebSocket. */
 export interface Gateway {
   readonly server: http.Server;
   readonly sessions: SessionManager;
+  /** The owner's PAT: its consumers (model proxy, sync) take it as a TokenSource. */
+  readonly tokens: TokenSource;
   readonly config: Config;
   /** The Express app: tests walk its router stack to prove the guard covers every route. */
   readonly app: Express;
@@ -69,7 +79,10 @@ export function createServer(options: GatewayOptions): Gateway {
     scrollbackLines: config.limits.scrollbackLines,
     logger: logger.child({ component: "sessions" }),
   });
-  const guard = options.guard ?? createGuard(config, logger, options.ownerRetry);
+  const owner = config.appMode ? createOwnerResolver(config, logger, options.ownerRetry) : undefined;
+  const guard = options.guard ?? (owner ? createOwnerGuard({ owner, logger }) : createLocalGuard());
+  const tokens = createTokens(options, sessions, () => owner?.owner());
+  const agentNotice = createAgentNotice({ sessions, tokens });
   const terminalSocket = createTerminalSocket({ sessions, maxFrameBytes: config.limits.maxFrameBytes, logger });
   const upgrades: UpgradeRoute[] = [terminalSocket];
 
@@ -84,6 +97,7 @@ export function createServer(options: GatewayOptions): Gateway {
   app.use("/api", express.json({ limit: "64kb" }));
   app.use(createMeRoutes({ guard, appMode: config.appMode }));
   app.use(createAgentRoutes({ agents }));
+  app.use(createTokenRoutes({ tokens }));
   app.use(createSessionRoutes({ sessions, agents, projectsDir: config.projectsDir, env: () => baseEnv }));
   app.use(createUploadRoutes({ uploadsDir: config.uploadsDir, maxBytes: config.limits.maxUploadBytes }));
   app.use(createStaticRoutes({ root }));
@@ -112,12 +126,15 @@ export function createServer(options: GatewayOptions): Gateway {
   return {
     server,
     sessions,
+    tokens,
     config,
     app,
     upgrades,
-    listen: () =>
-      new Promise((resolve, reject) => {
-        guard.start?.();
+    listen: async () => {
+      guard.start?.();
+      owner?.start(); // a no-op when the guard started it; a test's own guard does not
+      await tokens.start();
+      return new Promise((resolve, reject) => {
         server.once("error", reject);
         server.listen(config.port, config.host, () => {
           server.off("error", reject);
@@ -126,16 +143,44 @@ export function createServer(options: GatewayOptions): Gateway {
           logger.info({ url: `http://${host}:${port}`, mode: config.appMode ? "app" : "local" }, "gateway listening");
           resolve(`http://${host}:${port}`);
         });
-      }),
+      });
+    },
     close: () =>
       (closing ??= (async () => {
-        await sessions.close();
+        agentNotice.close();
+        await Promise.all([sessions.close(), tokens.close()]);
         terminalSocket.close();
         guard.close();
+        owner?.close();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
       })()),
   };
+}
+
+/** The owner's PAT manager, wired to the workspace and ~/.databrickscfg; takes no token without a workspace. */
+function createTokens(options: GatewayOptions, sessions: SessionManager, owner: () => string | undefined): TokenManager {
+  const { config, logger } = options;
+  const { host, modelAuth, appName } = config.databricks;
+  const disabledReason =
+    modelAuth === "app" ? "MODEL_AUTH=app signs with the app's own credentials" : host === undefined ? "DATABRICKS_HOST is not set" : undefined;
+  const profile: ProfileWriter =
+    disabledReason === undefined && host !== undefined
+      ? createProfileWriter({ file: path.join(config.home, ".databrickscfg"), host })
+      : { write: async () => {} };
+  return new TokenManager({
+    api: disabledReason === undefined && host !== undefined ? createTokenApi({ host, callTimeoutMs: options.callTimeoutMs }) : undefined,
+    disabledReason,
+    profile,
+    sessions,
+    logger,
+    owner,
+    requireOwner: config.appMode,
+    initialToken: config.databricks.token,
+    rotationIntervalSeconds: config.token.rotationIntervalSeconds,
+    lifetimeSeconds: config.token.lifetimeSeconds,
+    comment: `${PRODUCT}${appName ? ` (app ${appName})` : ""}: short-lived token, rotated by the gateway`,
+  });
 }
 
 /** The user's login shell: $SHELL, else the passwd entry, else /bin/bash. */
@@ -163,10 +208,11 @@ function requestLog(logger: Logger): RequestHandler {
   };
 }
 
-/** App mode: the owner guard (APP_OWNER, or the app's creator looked up in the background); else local. */
-function createGuard(config: Config, logger: Logger, retry: Partial<OwnerRetryOptions> | undefined): Guard {
-  if (!config.appMode) return createLocalGuard();
+/**
+ * App mode's owner (APP_OWNER, or the app's creator looked up in the background): the guard lets only them in
+ * and the token manager accepts only their tokens.
+ */
+function createOwnerResolver(config: Config, logger: Logger, retry: Partial<OwnerRetryOptions> | undefined): OwnerResolver {
   const { appOwner, appName, host, clientId, clientSecret } = config.databricks;
-  const owner = new OwnerResolver({ settings: { appOwner, appName, host, clientId, clientSecret }, logger, retry });
-  return createOwnerGuard({ owner, logger });
+  return new OwnerResolver({ settings: { appOwner, appName, host, clientId, clientSecret }, logger, retry });
 }

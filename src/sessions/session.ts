@@ -210,6 +210,16 @@ export class Session {
     }
   }
 
+  /**
+   * A message from the gateway: printed in the terminal (kept in the scrollback, so a client attaching
+   * later sees it too) and sent to attached clients as a "notice" event.
+   */
+  notice(message: string): void {
+    const line = message.replace(/[\x00-\x1f\x7f]/g, " ");
+    this.onOutput(Buffer.from(`\r\n\x1b[33m[gateway] ${line}\x1b[0m\r\n`, "utf8"));
+    this.broadcast({ type: "notice", message: line });
+  }
+
   /** Sends an event to every attached client. */
   broadcast(event: ServerEvent): void {
     for (const client of this.clients) this.sendEvent(client, event);

@@ -1,0 +1,29 @@
+import type { TokenSource } from "./types.js";
+
+/** A session as the notice needs it (Session fits). */
+export interface NoticeTarget {
+  readonly agent: string;
+  notice(message: string): void;
+}
+
+export interface AgentNoticeOptions {
+  readonly sessions: { subscribe(listener: (event: "created" | "exited" | "removed", session: NoticeTarget) => void): () => void };
+  readonly tokens: TokenSource;
+}
+
+/**
+ * Tells an agent tab, in its terminal, when it starts without a usable token: the agent cannot reach the
+ * workspace's models until the owner pastes one (the page asks for it when GET /api/token says so).
+ */
+export function createAgentNotice({ sessions, tokens }: AgentNoticeOptions): { close(): void } {
+  const unsubscribe = sessions.subscribe((event, session) => {
+    if (event !== "created" || session.agent === "shell" || tokens.current() !== undefined) return;
+    const { state } = tokens.status();
+    session.notice(
+      state === "expired"
+        ? "The Databricks token expired. Paste a new personal access token in the page; the agent cannot reach the models until then."
+        : "No Databricks token yet. Paste a personal access token in the page; the agent cannot reach the models until then.",
+    );
+  });
+  return { close: unsubscribe };
+}

@@ -1,0 +1,348 @@
+import type { Logger } from "pino";
+import { backoffMs, systemClock, type Clock } from "./clock.js";
+import type { ProfileWriter } from "./databrickscfg.js";
+import { mintToken, sameUser } from "./mint.js";
+import { Revocations } from "./revocations.js";
+import { describeFailure, scrub, type CallFailure, type MintedToken, type TokenApi } from "./token-api.js";
+import type { TokenSource, TokenStateName, TokenStatus } from "./types.js";
+
+/** SIGTERM leaves 15 s before SIGKILL; revoking the current token may take this much of it. */
+export const CLOSE_REVOKE_MS = 2000;
+
+/** The set of live terminal sessions, as far as rotation cares (SessionManager fits). */
+export interface SessionActivity {
+  liveCount(): number;
+  subscribe(listener: (event: "created" | "exited" | "removed") => void): () => void;
+}
+
+export interface TokenManagerOptions {
+  /** Token calls against the workspace; undefined when the gateway handles no PAT (see `disabledReason`). */
+  readonly api: TokenApi | undefined;
+  /** Why there is no `api` (no DATABRICKS_HOST, MODEL_AUTH=app): pastes are refused with it. */
+  readonly disabledReason?: string;
+  readonly profile: ProfileWriter;
+  readonly sessions: SessionActivity;
+  readonly logger: Logger;
+  /** The owner's user name (email) when known; in app mode the guard resolves it. */
+  readonly owner: () => string | undefined;
+  /** App mode: a pasted token is refused until the owner is known. */
+  readonly requireOwner: boolean;
+  /** DATABRICKS_TOKEN: the first token, used as is until the first rotation checks it. */
+  readonly initialToken?: string;
+  readonly rotationIntervalSeconds: number;
+  readonly lifetimeSeconds: number;
+  /** Written on every token the gateway creates, so the owner can tell them apart in the workspace. */
+  readonly comment: string;
+  readonly clock?: Clock;
+}
+
+/** The token in use and what the gateway knows about it. */
+interface Held {
+  readonly value: string;
+  /** Set for tokens the gateway created: only those are ever revoked. */
+  readonly minted: MintedToken | undefined;
+  /** When the gateway created it; null for a pasted token, whose age is unknown. */
+  readonly since: number | null;
+  readonly expiresAt: number | null;
+}
+
+/** What a paste came to: the status, or an HTTP status and message for the route. */
+export type AcceptResult =
+  | { readonly ok: true; readonly status: TokenStatus }
+  | { readonly ok: false; readonly httpStatus: number; readonly code: string; readonly message: string };
+
+/**
+ * Holds the owner's PAT and keeps it fresh: every rotation interval while a terminal session lives it
+ * creates a new short-lived token with the current one, checks it, switches every user to it
+ * (~/.databrickscfg, then subscribers), and only then revokes the token it replaced when the gateway
+ * created it. One rotation at a time; failures back off while the token still works; a paste always wins.
+ */
+export class TokenManager implements TokenSource {
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly listeners = new Set<(token: string | undefined) => void>();
+  private readonly abort = new AbortController();
+  private readonly revocations: Revocations | undefined;
+  private held: Held | undefined;
+  /** Why there is no token, when it was lost rather than never given. */
+  private lost: "expired" | "error" | undefined;
+  private lastError: string | null = null;
+  private rotatedAt: number | null = null;
+  private failures = 0;
+  private retryAt: number | undefined;
+  /** Bumped by every paste: a rotation begun before one must not replace it. */
+  private generation = 0;
+  private rotation: Promise<void> | undefined;
+  private rotateTimer: unknown;
+  private expiryTimer: unknown;
+  private switching: Promise<unknown> = Promise.resolve();
+  private knownUser: string | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private started = false;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: TokenManagerOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.log = options.logger.child({ component: "token" });
+    this.revocations = options.api ? new Revocations({ api: options.api, clock: this.clock, logger: this.log }) : undefined;
+  }
+
+  /** Takes up DATABRICKS_TOKEN (written to ~/.databrickscfg) and starts following the sessions. */
+  async start(): Promise<void> {
+    if (this.started || this.closing) return;
+    this.started = true;
+    this.unsubscribe = this.options.sessions.subscribe(() => this.plan());
+    const initial = this.options.initialToken;
+    if (initial === undefined) return;
+    if (!this.options.api) {
+      this.lastError = `DATABRICKS_TOKEN is ignored: ${this.options.disabledReason ?? "no workspace"}`;
+      this.log.warn(this.lastError);
+      return;
+    }
+    await this.exclusive(() => this.switchTo({ value: initial, minted: undefined, since: null, expiresAt: null }));
+  }
+
+  current(): string | undefined {
+    return this.held?.value;
+  }
+
+  status(): TokenStatus {
+    const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+    let state: TokenStateName;
+    if (!this.held) state = this.lost ?? "missing";
+    else if (this.rotation) state = "rotating";
+    else state = this.failures > 0 ? "error" : "active";
+    return { state, expiresAt: iso(this.held?.expiresAt), rotatedAt: iso(this.rotatedAt), lastError: this.lastError };
+  }
+
+  subscribe(listener: (token: string | undefined) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * A token the owner pasted: checked with SCIM Me as that token, accepted only when it is the owner's,
+   * then used at once (and swapped for a minted one as soon as a session lives).
+   */
+  async accept(token: string): Promise<AcceptResult> {
+    const { api } = this.options;
+    if (this.closing) return refuse(503, "shutting_down", "The gateway is shutting down.");
+    if (!api) return refuse(409, "tokens_disabled", `The gateway takes no token: ${this.options.disabledReason ?? "no workspace"}.`);
+    const owner = this.owner();
+    if (owner === undefined && this.options.requireOwner) {
+      return refuse(503, "owner_unknown", "The app's owner is not known yet; try again in a moment.");
+    }
+    let userName: string;
+    try {
+      ({ userName } = await api.me(token, this.abort.signal));
+    } catch (error) {
+      const failure = describeFailure(error, [token], this.abort.signal);
+      this.log.info({ status: failure.status, kind: failure.kind }, "pasted token refused by the workspace");
+      if (failure.kind === "rejected") {
+        return refuse(401, "token_rejected", "The workspace rejected this token (invalid, expired or revoked).");
+      }
+      if (failure.kind === "cancelled") return refuse(503, "shutting_down", "The gateway is shutting down.");
+      return refuse(502, "workspace_unreachable", `Could not check the token with the workspace: ${failure.message}`);
+    }
+    const expected = this.owner();
+    if (expected !== undefined && !sameUser(userName, expected)) {
+      this.log.warn("pasted token belongs to another user; refused");
+      return refuse(403, "not_owner", "This token belongs to another user; paste a token of the app's owner.");
+    }
+    if (this.closing) return refuse(503, "shutting_down", "The gateway is shutting down.");
+    const switched = await this.exclusive(async () => {
+      const ok = await this.switchTo({ value: token, minted: undefined, since: null, expiresAt: null });
+      if (ok) this.generation++;
+      return ok;
+    });
+    if (!switched) return refuse(500, "profile_write_failed", `Could not store the token: ${this.lastError ?? "unknown error"}`);
+    if (expected === undefined) this.knownUser = userName;
+    this.failures = 0;
+    this.retryAt = undefined;
+    this.lastError = null;
+    this.log.info("pasted token accepted");
+    this.plan();
+    return { ok: true, status: this.status() };
+  }
+
+  /** Stops rotating and revokes the current token when the gateway created it, within CLOSE_REVOKE_MS. */
+  close(): Promise<void> {
+    return (this.closing ??= (async () => {
+      this.unsubscribe?.();
+      this.clock.clearTimeout(this.rotateTimer);
+      this.clock.clearTimeout(this.expiryTimer);
+      this.abort.abort();
+      await this.rotation?.catch(() => undefined);
+      await this.switching.catch(() => undefined);
+      const held = this.held;
+      if (held?.minted && this.revocations) {
+        this.revocations.add(held.minted);
+        this.held = undefined;
+        await this.options.profile.write(undefined).catch(() => undefined);
+        this.notify(undefined);
+      }
+      await this.revocations?.flush(CLOSE_REVOKE_MS);
+      this.listeners.clear();
+    })());
+  }
+
+  private owner(): string | undefined {
+    return this.options.owner() ?? this.knownUser;
+  }
+
+  /** Arms the next rotation, or none: no token, no session, or one already running. */
+  private plan(): void {
+    this.clock.clearTimeout(this.rotateTimer);
+    this.rotateTimer = undefined;
+    const held = this.held;
+    if (this.closing || !held || !this.options.api || this.rotation || this.options.sessions.liveCount() === 0) return;
+    const due = this.retryAt ?? (held.since === null ? 0 : held.since + this.options.rotationIntervalSeconds * 1000);
+    const wait = due - this.clock.now();
+    if (wait <= 0) this.rotate();
+    else this.rotateTimer = this.clock.setTimeout(() => this.rotate(), wait);
+  }
+
+  private rotate(): void {
+    if (this.rotation || this.closing || !this.held) return;
+    this.rotation = this.rotateOnce()
+      .catch((error: unknown) => this.log.error({ err: error }, "token rotation failed unexpectedly"))
+      .finally(() => {
+        this.rotation = undefined;
+        this.plan();
+      });
+  }
+
+  private async rotateOnce(): Promise<void> {
+    const api = this.options.api!;
+    const held = this.held!;
+    const generation = this.generation;
+    this.log.info("rotating the token");
+    const result = await mintToken({
+      api,
+      token: held.value,
+      lifetimeSeconds: this.options.lifetimeSeconds,
+      comment: this.options.comment,
+      owner: this.owner(),
+      signal: this.abort.signal,
+    });
+    if (!result.ok) {
+      if (result.step === "check") this.revocations?.add(result.discard);
+      if (result.failure.kind === "cancelled" || this.held !== held) return;
+      if (result.step === "check" && result.wrongUser) return this.loseToken("error", "DATABRICKS_TOKEN belongs to another user than the owner");
+      if (result.step === "create" && result.failure.kind === "rejected" && (await this.isDead(held))) {
+        return this.loseToken("expired", "the workspace no longer accepts the token");
+      }
+      return this.failed(result.failure);
+    }
+    const minted = result.token;
+    const switched = await this.exclusive(async () => {
+      // A paste while minting wins: the token minted from the older one is not used.
+      if (this.generation !== generation || this.closing || this.held !== held) return "superseded";
+      return (await this.switchTo({ value: minted.value, minted, since: this.clock.now(), expiresAt: minted.expiresAt }))
+        ? "switched"
+        : "failed";
+    });
+    if (switched !== "switched") {
+      this.revocations?.add(minted);
+      if (switched === "failed") this.failed({ kind: "transient", status: undefined, message: this.lastError ?? "switch failed" });
+      return;
+    }
+    if (this.options.owner() === undefined && this.knownUser === undefined) this.knownUser = result.userName;
+    this.failures = 0;
+    this.retryAt = undefined;
+    this.lastError = null;
+    this.log.info({ tokenId: minted.id, expiresAt: minted.expiresAt }, "token rotated");
+  }
+
+  /** After a refused create: SCIM Me as the token tells a dead token from a forbidden action. */
+  private async isDead(held: Held): Promise<boolean> {
+    try {
+      await this.options.api!.me(held.value, this.abort.signal);
+      return false;
+    } catch (error) {
+      return describeFailure(error, [held.value], this.abort.signal).kind === "rejected";
+    }
+  }
+
+  private failed(failure: CallFailure): void {
+    this.failures++;
+    const wait = backoffMs(this.failures);
+    this.retryAt = this.clock.now() + wait;
+    this.lastError = `rotation failed: ${failure.message}`;
+    this.log.warn({ error: failure.message, status: failure.status, failures: this.failures, retryInMs: wait }, "token rotation failed");
+  }
+
+  /**
+   * Makes `next` the token everyone uses: ~/.databrickscfg first (the one step that can fail, so nothing is
+   * switched when it does), then memory and subscribers; then revokes the replaced token if the gateway
+   * created it. Runs inside exclusive(). False when the profile could not be written.
+   */
+  private async switchTo(next: Held): Promise<boolean> {
+    try {
+      await this.options.profile.write(next.value);
+    } catch (error) {
+      this.lastError = `cannot write ~/.databrickscfg: ${scrub((error as Error).message, [next.value])}`;
+      this.log.error({ error: this.lastError }, "token switch failed");
+      return false;
+    }
+    const replaced = this.held;
+    this.held = next;
+    this.lost = undefined;
+    this.rotatedAt = this.clock.now();
+    this.armExpiry(next);
+    this.notify(next.value);
+    if (replaced?.minted && replaced.value !== next.value) this.revocations?.add(replaced.minted);
+    return true;
+  }
+
+  private armExpiry(held: Held): void {
+    this.clock.clearTimeout(this.expiryTimer);
+    this.expiryTimer = undefined;
+    if (held.expiresAt === null) return;
+    this.expiryTimer = this.clock.setTimeout(
+      () => {
+        if (this.held === held) void this.loseToken("expired", "the token expired before it could be rotated");
+      },
+      Math.max(0, held.expiresAt - this.clock.now()),
+    );
+  }
+
+  /** The token is gone (expired, dead, or not the owner's): everyone is told, the page will ask for a new one. */
+  private async loseToken(reason: "expired" | "error", message: string): Promise<void> {
+    await this.exclusive(async () => {
+      this.held = undefined;
+      this.lost = reason;
+      this.lastError = message;
+      this.failures = 0;
+      this.retryAt = undefined;
+      this.clock.clearTimeout(this.expiryTimer);
+      this.clock.clearTimeout(this.rotateTimer);
+      this.log.warn({ reason: message }, "token lost; a new one must be pasted");
+      this.notify(undefined);
+      await this.options.profile.write(undefined).catch((error: unknown) => {
+        this.log.error({ error: (error as Error).message }, "cannot clear the token from ~/.databrickscfg");
+      });
+    });
+  }
+
+  private notify(token: string | undefined): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(token);
+      } catch (error) {
+        this.log.error({ error: scrub((error as Error)?.message ?? String(error), [token]) }, "token subscriber failed");
+      }
+    }
+  }
+
+  /** Switches run one at a time, so memory and ~/.databrickscfg never disagree. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.switching.then(fn, fn);
+    this.switching = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function refuse(httpStatus: number, code: string, message: string): AcceptResult {
+  return { ok: false, httpStatus, code, message };
+}
