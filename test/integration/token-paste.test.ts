@@ -89,10 +89,13 @@ describe("POST /api/token with a named owner (APP_OWNER)", () => {
     const fake = await startFakeDatabricks();
     const gw = await startGateway({ env: { DATABRICKS_HOST: fake.url, APP_OWNER: OWNER }, overrides: { callTimeoutMs: 1500 } });
     try {
+      const asOwner = { "x-forwarded-email": OWNER };
       const other = fake.issueToken("someone@example.com");
-      expect((await gw.api("POST", "/api/token", { token: other })).status).toBe(403);
+      const refused = await gw.api("POST", "/api/token", { token: other }, asOwner);
+      expect(refused.status).toBe(403);
+      expect(refused.body.error.message).toMatch(/token belongs to another user/);
       const mine = fake.issueToken("Owner@Example.com");
-      expect((await gw.api("POST", "/api/token", { token: mine })).status).toBe(200);
+      expect((await gw.api("POST", "/api/token", { token: mine }, asOwner)).status).toBe(200);
       expect(gw.logs.lines.join("\n")).not.toContain(mine);
     } finally {
       await gw.dispose();
