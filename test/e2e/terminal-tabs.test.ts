@@ -39,6 +39,7 @@ describe("the page in Chromium", () => {
     const ghost = page.getByRole("menuitem", { name: /^Ghost/ });
     await expect.poll(() => ghost.getAttribute("aria-disabled")).toBe("true");
     expect(await ghost.innerText()).toContain("no-such-agent-cli");
+    await browser.screenshot(page, "agent-menu");
     await ghost.click({ force: true });
     expect(await page.locator("[role=tab]").count()).toBe(0);
     await page.keyboard.press("Escape");
