@@ -18,10 +18,12 @@ import { createHealthRoutes } from "./routes/health.js";
 import { createMeRoutes } from "./routes/me.js";
 import { createSessionRoutes } from "./routes/sessions.js";
 import { createStaticRoutes } from "./routes/static.js";
+import { createSyncRoutes } from "./routes/sync.js";
 import { createTokenRoutes } from "./routes/token.js";
 import { createUploadRoutes } from "./routes/upload.js";
 import { SessionManager } from "./sessions/session-manager.js";
 import { createTerminalSocket } from "./sessions/terminal-socket.js";
+import { createSyncService, type SyncOptions, type SyncService } from "./sync/service.js";
 import { terminalEnv } from "./terminal-env.js";
 import { createAgentNotice } from "./token/agent-notice.js";
 import { createProfileWriter, type ProfileWriter } from "./token/databrickscfg.js";
@@ -41,6 +43,8 @@ export interface GatewayOptions {
   readonly ownerRetry?: Partial<OwnerRetryOptions>;
   /** Bound for each token call to the workspace, hung ones included (tests shorten it). */
   readonly callTimeoutMs?: number;
+  /** Settings of the workspace sync that tests shorten. */
+  readonly sync?: Partial<Pick<SyncOptions, "retry" | "debounceMs" | "concurrency" | "callTimeoutMs">>;
 }
 
 /** The running gateway: one HTTP server for the page, the API and every WebSocket. */
@@ -54,6 +58,8 @@ export interface Gateway {
   readonly app: Express;
   /** Every WebSocket endpoint, each checked by the guard before it sees the upgrade. */
   readonly upgrades: readonly UpgradeRoute[];
+  /** The git-commit workspace sync; undefined without DATABRICKS_HOST. */
+  readonly sync: SyncService | undefined;
   /** Listens on the configured host and port (0 picks a free port); resolves with the base URL. */
   listen(): Promise<string>;
   /** Ends every session and subsystem and closes the server. */
@@ -85,6 +91,20 @@ export function createServer(options: GatewayOptions): Gateway {
   const agentNotice = createAgentNotice({ sessions, tokens });
   const terminalSocket = createTerminalSocket({ sessions, maxFrameBytes: config.limits.maxFrameBytes, logger });
   const upgrades: UpgradeRoute[] = [terminalSocket];
+  const sync = config.databricks.host
+    ? createSyncService({
+        host: config.databricks.host,
+        projectsDir: config.projectsDir,
+        stateDir: config.stateDir,
+        home: config.home,
+        hooksDir: path.join(root, "hooks"),
+        tokens,
+        owner: () => owner?.owner(),
+        logger: logger.child({ component: "sync" }),
+        path: options.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+        ...options.sync,
+      })
+    : undefined;
 
   const app = express();
   app.disable("x-powered-by");
@@ -98,6 +118,7 @@ export function createServer(options: GatewayOptions): Gateway {
   app.use(createMeRoutes({ guard, appMode: config.appMode }));
   app.use(createAgentRoutes({ agents }));
   app.use(createTokenRoutes({ tokens }));
+  app.use(createSyncRoutes({ sync }));
   app.use(createSessionRoutes({ sessions, agents, projectsDir: config.projectsDir, env: () => baseEnv }));
   app.use(createUploadRoutes({ uploadsDir: config.uploadsDir, maxBytes: config.limits.maxUploadBytes }));
   app.use(createStaticRoutes({ root }));
@@ -130,10 +151,12 @@ export function createServer(options: GatewayOptions): Gateway {
     config,
     app,
     upgrades,
+    sync,
     listen: async () => {
       guard.start?.();
       owner?.start(); // a no-op when the guard started it; a test's own guard does not
       await tokens.start();
+      await sync?.start();
       return new Promise((resolve, reject) => {
         server.once("error", reject);
         server.listen(config.port, config.host, () => {
@@ -148,7 +171,7 @@ export function createServer(options: GatewayOptions): Gateway {
     close: () =>
       (closing ??= (async () => {
         agentNotice.close();
-        await Promise.all([sessions.close(), tokens.close()]);
+        await Promise.all([sessions.close(), tokens.close(), sync?.close()]);
         terminalSocket.close();
         guard.close();
         owner?.close();

@@ -34,11 +34,13 @@ export interface StartOptions {
   readonly overrides?: Partial<Omit<GatewayOptions, "config" | "logger" | "env">>;
   /** Headers on every api() and connect() call, e.g. the owner's X-Forwarded-Email in app mode. */
   readonly headers?: Record<string, string>;
+  /** Reuse this HOME (a restart); dispose() then leaves it for the caller to remove. */
+  readonly home?: string;
 }
 
 /** Starts the real gateway (the same createServer() as main.ts) on 127.0.0.1:0 with a temp HOME. */
 export async function startGateway(options: StartOptions = {}): Promise<TestGateway> {
-  const home = mkdtempSync(path.join(tmpdir(), "gw-home-"));
+  const home = options.home ?? mkdtempSync(path.join(tmpdir(), "gw-home-"));
   const env = {
     HOME: home,
     PATH: process.env.PATH,
@@ -93,7 +95,7 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
     async dispose() {
       for (const client of sockets) client.close();
       await gateway.close();
-      rmSync(home, { recursive: true, force: true });
+      if (!options.home) rmSync(home, { recursive: true, force: true });
     },
   };
 }

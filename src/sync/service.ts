@@ -1,0 +1,273 @@
+import { existsSync, realpathSync } from "node:fs";
+import path from "node:path";
+import type { Logger } from "pino";
+import { statusOf, userClient } from "../databricks/client.js";
+import type { TokenSource } from "../token/types.js";
+import { applyPlan, isRetryable } from "./apply.js";
+import { BlobReader, hasCommit, type GitEnv } from "./git.js";
+import { installHooks } from "./install-hooks.js";
+import { startNotifyListener, type NotifyListener } from "./notify.js";
+import { createOwnerResolver } from "./owner.js";
+import { planSync } from "./plan.js";
+import { MAX_IMPORT_BYTES, projectsRoot } from "./remote-names.js";
+import { Backoff, type RetryPolicy } from "./backoff.js";
+import { Spool, type SpoolEntry } from "./spool.js";
+import { SyncStateStore, type SkippedFile } from "./state.js";
+
+/** GET /api/sync reports one of these per repository. */
+export interface RepoSyncStatus {
+  readonly name: string;
+  readonly lastCommit: string | null;
+  readonly lastSyncedAt: string | null;
+  /** Commits waiting in the spool. */
+  readonly pending: number;
+  readonly lastError: string | null;
+  readonly syncing: boolean;
+  /** Files the last sync left out, with the reason. */
+  readonly skipped: readonly SkippedFile[];
+}
+
+export interface SyncOptions {
+  /** The workspace, e.g. config.databricks.host. */
+  readonly host: string;
+  readonly projectsDir: string;
+  readonly stateDir: string;
+  /** The gateway user's HOME: its global git config gets the hooks. */
+  readonly home: string;
+  /** The package's hooks/ folder. */
+  readonly hooksDir: string;
+  readonly tokens: TokenSource;
+  /** The owner's email when known (APP_OWNER, the app's creator); else the token's user is asked. */
+  readonly owner: () => string | undefined;
+  readonly logger: Logger;
+  /** PATH for git. */
+  readonly path: string;
+  readonly retry?: RetryPolicy;
+  /** Quick commits within this window coalesce into one sync. */
+  readonly debounceMs?: number;
+  /** Requests in flight per sync; the workspace allows about 30 imports a second. */
+  readonly concurrency?: number;
+  readonly callTimeoutMs?: number;
+}
+
+/** The workspace sync: git hook -> spool -> the owner's workspace folder. */
+export interface SyncService {
+  /** Installs the hooks, opens the loopback wake-up and works through whatever the spool holds. */
+  start(): Promise<void>;
+  status(): RepoSyncStatus[];
+  /** Looks at the spool soon (the hook's wake-up calls this). */
+  wake(): void;
+  close(): Promise<void>;
+}
+
+const DEFAULT_DEBOUNCE_MS = 150;
+const DEFAULT_CONCURRENCY = 6;
+/** Each SDK call is bounded; a 10 MB import over a slow link still fits. */
+const DEFAULT_CALL_TIMEOUT_MS = 60_000;
+
+/** Builds the sync; nothing happens until start(). */
+export function createSyncService(options: SyncOptions): SyncService {
+  const logger = options.logger;
+  const gitEnv: GitEnv = { env: { HOME: options.home, PATH: options.path, LANG: "C.UTF-8", GIT_TERMINAL_PROMPT: "0" } };
+  const spool = new Spool({ stateDir: options.stateDir, logger });
+  const state = new SyncStateStore({ stateDir: options.stateDir, logger });
+  const backoff = new Backoff(options.retry);
+  const callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+  const resolveOwner = createOwnerResolver({ host: options.host, known: options.owner, callTimeoutMs });
+  const abort = new AbortController();
+  const knownDirs = new Set<string>();
+  const pending = new Map<string, number>();
+  let projectsReal = options.projectsDir;
+  let notify: NotifyListener | undefined;
+  let timer: { handle: NodeJS.Timeout; due: number } | undefined;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let syncing: string | undefined;
+  let closed = false;
+  let unsubscribe = (): void => {};
+
+  const schedule = (ms: number): void => {
+    if (closed) return;
+    const due = Date.now() + ms;
+    if (timer && timer.due <= due) return;
+    if (timer) clearTimeout(timer.handle);
+    timer = { due, handle: setTimeout(() => ((timer = undefined), void run()), ms) };
+  };
+
+  const run = async (): Promise<void> => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = pass().catch((error: unknown) => logger.error({ err: error }, "workspace sync pass failed"));
+    await running;
+    running = undefined;
+    if (again) {
+      again = false;
+      schedule(0);
+    } else {
+      const next = backoff.nextDue([...pending.keys()]);
+      if (next !== undefined) schedule(Math.max(0, next - Date.now()));
+    }
+  };
+
+  /** One look at the spool: each repository with waiting commits gets one sync of its newest. */
+  const pass = async (): Promise<void> => {
+    const groups = new Map<string, { dir: string; entries: SpoolEntry[] }>();
+    for (const entry of await spool.scan()) {
+      const name = repoName(entry.repo);
+      if (name === undefined) {
+        logger.debug({ repo: entry.repo }, "commit outside the projects folder: not synced");
+        await spool.remove([entry]);
+        continue;
+      }
+      const group = groups.get(name) ?? { dir: entry.repo, entries: [] };
+      group.entries.push(entry);
+      groups.set(name, group);
+    }
+    pending.clear();
+    for (const [name, group] of groups) pending.set(name, group.entries.length);
+    for (const [name, group] of groups) {
+      if (closed) return;
+      if (!backoff.due(name)) continue;
+      syncing = name;
+      try {
+        if (await syncRepo(name, group.dir, group.entries)) {
+          pending.delete(name);
+          backoff.succeeded(name);
+        }
+      } catch (error) {
+        fail(name, group.dir, error);
+      } finally {
+        syncing = undefined;
+      }
+    }
+  };
+
+  /** Syncs the newest commit of `entries`; false when it could not start (no token). */
+  const syncRepo = async (name: string, dir: string, entries: SpoolEntry[]): Promise<boolean> => {
+    const started = performance.now();
+    let target: string | undefined;
+    for (const entry of [...entries].reverse()) {
+      if (existsSync(dir) && (await hasCommit(gitEnv, dir, entry.commit))) {
+        target = entry.commit;
+        break;
+      }
+    }
+    if (target === undefined) {
+      logger.warn({ repo: name }, "queued commits no longer exist (repository removed or rewritten): dropped");
+      await spool.remove(entries);
+      return true;
+    }
+    const previous = state.get(name);
+    if (previous?.lastCommit === target) {
+      await spool.remove(entries);
+      return true;
+    }
+    const token = options.tokens.current();
+    if (!token) {
+      state.update(name, dir, { lastError: "No personal access token: paste one to sync." });
+      backoff.failed(name);
+      return false;
+    }
+    const owner = await resolveOwner(token, abort.signal);
+    if (!/^[^/\s]+$/.test(owner)) throw new Error(`unusable owner name for a workspace path: ${JSON.stringify(owner)}`);
+    const base = previous?.lastCommit && (await hasCommit(gitEnv, dir, previous.lastCommit)) ? previous.lastCommit : undefined;
+    const plan = await planSync(gitEnv, dir, base, target);
+    const blobs = new BlobReader({ ...gitEnv, cwd: dir, maxBytes: MAX_IMPORT_BYTES });
+    try {
+      const result = await applyPlan({
+        client: userClient(options.host, token),
+        root: `${projectsRoot(owner)}/${name}`,
+        plan,
+        blobs,
+        remoteNames: previous?.remoteNames ?? {},
+        knownDirs,
+        concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+        callTimeoutMs,
+        signal: abort.signal,
+      });
+      state.update(name, dir, {
+        lastCommit: target,
+        lastSyncedAt: new Date().toISOString(),
+        lastError: null,
+        skipped: result.skipped,
+        remoteNames: result.remoteNames,
+      });
+      await spool.remove(entries);
+      const { remoteNames: _names, skipped, ...counts } = result;
+      logger.info(
+        { repo: name, commit: target, commits: entries.length, full: plan.full, ...counts, skipped: skipped.length, ms: Math.round(performance.now() - started) },
+        "workspace sync done",
+      );
+      if (skipped.length > 0) logger.warn({ repo: name, skipped: skipped.slice(0, 50) }, "files left out of the workspace sync");
+      return true;
+    } finally {
+      blobs.close();
+    }
+  };
+
+  const fail = (name: string, dir: string, error: unknown): void => {
+    // Closing aborts the calls in flight: the spool keeps the commit for the next start, nothing to record.
+    if (closed) return;
+    const status = statusOf(error);
+    const message =
+      status === 401 || status === 403
+        ? `The workspace refused the token (${status}): paste a new personal access token.`
+        : `${isRetryable(error) ? "Workspace unavailable" : "Sync failed"}: ${(error as Error)?.message ?? String(error)}`;
+    state.update(name, dir, { lastError: message.slice(0, 1000) });
+    const delayMs = backoff.failed(name);
+    logger.warn({ repo: name, status, retryInMs: delayMs, error: message }, "workspace sync failed; will retry");
+  };
+
+  /** The repository's path under the projects folder, or undefined when it is not under it. */
+  const repoName = (dir: string): string | undefined => {
+    let real = dir;
+    try {
+      real = realpathSync(dir);
+    } catch {
+      // Removed since the commit: its name still tells which repository the entry was.
+    }
+    const rel = path.relative(projectsReal, real);
+    if (!rel || rel.startsWith("..") || path.isAbsolute(rel)) return undefined;
+    return rel.split(path.sep).join("/");
+  };
+
+  return {
+    async start() {
+      projectsReal = realpathSync(options.projectsDir);
+      state.load();
+      await installHooks({ ...gitEnv, hooksDir: options.hooksDir, stateDir: options.stateDir, home: options.home, logger });
+      notify = await startNotifyListener({ stateDir: options.stateDir, logger, onWake: () => schedule(options.debounceMs ?? DEFAULT_DEBOUNCE_MS) });
+      unsubscribe = options.tokens.subscribe((token) => {
+        if (!token) return;
+        // A new token: whatever waited for one goes now.
+        backoff.reset();
+        schedule(0);
+      });
+      schedule(0);
+    },
+    status: () =>
+      [...new Set([...state.names(), ...pending.keys()])].sort().map((name) => {
+        const repo = state.get(name);
+        return {
+          name,
+          lastCommit: repo?.lastCommit ?? null,
+          lastSyncedAt: repo?.lastSyncedAt ?? null,
+          pending: pending.get(name) ?? 0,
+          lastError: repo?.lastError ?? null,
+          syncing: syncing === name,
+          skipped: repo?.skipped ?? [],
+        };
+      }),
+    wake: () => schedule(options.debounceMs ?? DEFAULT_DEBOUNCE_MS),
+    async close() {
+      closed = true;
+      unsubscribe();
+      if (timer) clearTimeout(timer.handle);
+      abort.abort();
+      await running;
+      await notify?.close();
+    },
+  };
+}
