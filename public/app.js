@@ -30,7 +30,7 @@ const state = {
 const $ = (id) => document.getElementById(id);
 
 applyPageTheme(state.theme);
-const status = new StatusBar({ element: $("status-bar"), onTokenClick: (t) => tokenDialog({ reason: t?.lastError, onSaved: () => status.refresh() }) });
+const status = new StatusBar({ element: $("status-bar"), onTokenClick: (t) => askForToken(t?.lastError ? `The last token failed: ${t.lastError}` : undefined) });
 const tabBar = new TabBar({
   list: $("tab-list"),
   onSelect: (id) => activate(id),
@@ -105,6 +105,25 @@ function runShortcut(action) {
   }
 }
 
+let tokenDialogOpen = false;
+
+/** Opens the token dialog once; the token goes to the gateway only, never into the page's storage. */
+function askForToken(reason) {
+  if (tokenDialogOpen) return;
+  tokenDialogOpen = true;
+  tokenDialog({
+    reason,
+    onSaved: () => {
+      toast("Token accepted.");
+      void status.refresh();
+    },
+    onClosed: () => {
+      tokenDialogOpen = false;
+      activeView()?.focus();
+    },
+  });
+}
+
 function activeView() {
   return state.active ? state.tabs.get(state.active)?.view : undefined;
 }
@@ -126,7 +145,11 @@ function addTab(info) {
         render();
       }
     },
-    onNotice: (v, message) => toast(`${v.label}: ${message}`, "warn", 8000),
+    onNotice: (v, message) => {
+      toast(`${v.label}: ${message}`, "warn", 8000);
+      // An agent that started without a usable token says so: ask for one right away.
+      void status.refresh().then(() => status.needsToken() && askForToken(message));
+    },
     onRestart: (v) => void restartTab(v.id),
     onClose: (v) => void closeTab(v.id, false),
   });
@@ -146,6 +169,12 @@ async function newTab(agentId) {
     const created = await sessionsApi.create(agentId, size.cols, size.rows);
     addTab({ id: created.id, agent: created.agent, title: agent?.label ?? agentId });
     activate(created.id);
+    // The gateway's notice is printed before this page attaches; ask here too when an agent has no token.
+    if (agentId !== "shell") {
+      void status.refresh().then(() => {
+        if (status.needsToken()) askForToken(`No usable Databricks token: ${agent?.label ?? agentId} cannot reach the models until you paste one.`);
+      });
+    }
   } catch (error) {
     toast(`Could not start ${agent?.label ?? agentId}: ${error.message}`, "error", 8000);
   } finally {

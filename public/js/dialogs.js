@@ -24,7 +24,7 @@ export function confirmDialog({ title, message, confirm, danger = false }) {
 }
 
 /** Asks for a Databricks personal access token and sends it to POST /api/token (never stored by the page). */
-export function tokenDialog({ reason, onSaved }) {
+export function tokenDialog({ reason, onSaved, onClosed }) {
   const input = el("input", { type: "password", name: "token", required: true, autocomplete: "off", spellcheck: "false", "aria-label": "Personal access token", placeholder: "dapi…" });
   const error = el("p", { class: "dialog-error", role: "alert" });
   const save = el("button", { value: "save", class: "primary" }, "Use token");
@@ -33,6 +33,7 @@ export function tokenDialog({ reason, onSaved }) {
     [el("p", {}, reason || "Paste a personal access token of your workspace user. The gateway keeps it in memory and ~/.databrickscfg, and rotates it."), input, error],
     [el("button", { value: "cancel", formnovalidate: true }, "Cancel"), save],
   );
+  dialog.addEventListener("close", () => onClosed?.());
   save.addEventListener("click", async (event) => {
     event.preventDefault();
     if (!input.value.trim()) return input.reportValidity();

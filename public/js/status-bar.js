@@ -66,20 +66,28 @@ export class StatusBar {
     this.email.node.title = res.ok ? `Signed in${res.value?.mode ? ` (${res.value.mode} mode)` : ""}` : "Not available on this gateway yet";
   }
 
+  /** True when GET /api/token says there is no usable token. */
+  needsToken() {
+    return ["missing", "expired"].includes(this.tokenState?.state);
+  }
+
   renderToken(res) {
     const { value, node } = this.token;
     node.className = "status-item";
     this.tokenButton.hidden = true;
     if (!res.ok || !res.value || typeof res.value.state !== "string") {
+      this.tokenState = undefined;
       value.textContent = "-";
       node.title = res.missing ? "Token status is not available on this gateway yet" : "Token status could not be read";
       return;
     }
     const t = (this.tokenState = res.value);
+    // A rotation takes a moment: look again soon rather than showing "rotating" for 15 s.
+    if (t.state === "rotating" && !this.soon) this.soon = setTimeout(() => ((this.soon = undefined), void this.refresh()), 2000);
     const expiry = t.expiresAt ? ` · expires ${relative(t.expiresAt)}` : "";
     value.textContent = `${t.state}${t.state === "active" || t.state === "rotating" ? expiry : ""}`;
     node.title = [t.rotatedAt ? `Rotated ${relative(t.rotatedAt)}` : "", t.lastError ? `Last error: ${t.lastError}` : ""].filter(Boolean).join("\n") || "Databricks token";
-    const needsToken = t.state === "missing" || t.state === "expired" || t.state === "error";
+    const needsToken = this.needsToken() || t.state === "error";
     node.classList.toggle("warn", needsToken);
     this.tokenButton.hidden = !needsToken;
   }
@@ -122,6 +130,7 @@ export class StatusBar {
 
   close() {
     clearInterval(this.timer);
+    clearTimeout(this.soon);
     document.removeEventListener("visibilitychange", this.visibility);
   }
 }

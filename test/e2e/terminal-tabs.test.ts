@@ -7,7 +7,7 @@ import { startGateway, type TestGateway } from "../helpers/gateway.js";
 import { openTab, pane, run, screenText, sttySize, waitForScreen } from "../helpers/ui.js";
 
 // A catalogue agent whose CLI is not installed: the "+" menu must show it disabled with the reason.
-const CATALOGUE = `agents:\n  - id: ghost\n    label: Ghost\n    command: no-such-agent-cli\n`;
+const CATALOGUE = `agents:\n  - id: ghost\n    label: Ghost\n    command: no-such-agent-cli\nlimits:\n  maxUploadBytes: 1048576\n`;
 
 // The status bar polls endpoints other issues add; until they exist the browser logs their 404s.
 const OPTIONAL_ENDPOINTS = [/status of 404 .*\/api\/(me|token|sync|ide|models)\)$/];
@@ -18,7 +18,8 @@ describe("the page in Chromium", () => {
   let page: Page;
 
   beforeAll(async () => {
-    browser = await launchBrowser({ ignoreConsole: OPTIONAL_ENDPOINTS });
+    // The over-limit upload is refused on purpose; the browser logs the 413.
+    browser = await launchBrowser({ ignoreConsole: [...OPTIONAL_ENDPOINTS, /status of 413 .*\/api\/upload\)$/] });
   });
   afterAll(() => browser?.close());
   beforeEach(async () => {
@@ -123,6 +124,33 @@ describe("the page in Chromium", () => {
     expect(readFileSync(uploaded)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]));
     await page.keyboard.press("Enter");
     await waitForScreen(page, "size=11");
+  });
+
+  it("uploads a dropped file, and refuses one over the limit without typing anything", async () => {
+    await openTab(page);
+    await run(page, "clear");
+    await pane(page).locator(".xterm").click();
+    await page.keyboard.type("wc -c < ");
+    const drop = (name: string, size: number) =>
+      page.evaluate(
+        ([name, size]) => {
+          const data = new DataTransfer();
+          data.items.add(new File([new Uint8Array(size).fill(65)], name, { type: "text/plain" }));
+          const target = document.querySelector(".pane .term-view")!;
+          target.dispatchEvent(new DragEvent("dragover", { dataTransfer: data, bubbles: true, cancelable: true }));
+          target.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
+        },
+        [name, size] as const,
+      );
+    await drop("huge.log", 2 * 1024 * 1024);
+    await expect.poll(() => page.locator(".toast.error").innerText()).toContain("limited to 1 MB");
+    expect(existsSync(path.join(gw.home, "uploads", "huge.log"))).toBe(false);
+    await drop("notes.txt", 1234);
+    const uploaded = path.join(gw.home, "uploads", "notes.txt");
+    await waitForScreen(page, `wc -c < ${uploaded}`);
+    await page.keyboard.press("Enter");
+    await waitForScreen(page, /^1234$/m);
+    expect(await screenText(page)).not.toContain("huge.log");
   });
 
   it("closes a running tab after asking, and ends its session", async () => {

@@ -1,0 +1,68 @@
+import type { Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startFakeDatabricks, type FakeDatabricks } from "../fakes/databricks.js";
+import { launchBrowser, type TestBrowser } from "../helpers/browser.js";
+import { startGateway, type TestGateway } from "../helpers/gateway.js";
+
+const OWNER = "owner@example.com";
+const OPTIONAL_ENDPOINTS = [/status of 404 .*\/api\/(me|token|sync|ide|models)\)$/];
+// An agent whose CLI exists (cat): starting it without a token makes the gateway send a notice.
+const CATALOGUE = `agents:\n  - id: echoer\n    label: Echoer\n    command: cat\n`;
+
+describe("the Databricks token in the page", () => {
+  let fake: FakeDatabricks;
+  let gw: TestGateway;
+  let browser: TestBrowser;
+  let page: Page;
+
+  beforeAll(async () => {
+    browser = await launchBrowser({ ignoreConsole: [...OPTIONAL_ENDPOINTS, /status of 40[13] .*\/api\/token\)$/] });
+  });
+  afterAll(() => browser?.close());
+  beforeEach(async () => {
+    fake = await startFakeDatabricks();
+    gw = await startGateway({ env: { DATABRICKS_HOST: fake.url }, file: { path: "gateway.yaml", text: CATALOGUE } });
+    page = await browser.context.newPage();
+    await page.goto(gw.url + "/");
+  });
+  afterEach(async () => {
+    await page?.close();
+    await gw?.dispose();
+    await fake?.close();
+    expect(browser.errors).toEqual([]);
+  });
+
+  it("asks for a token when an agent starts without one, shows a refusal, and accepts a good one", async () => {
+    const token = page.locator("#status-token .status-value");
+    await expect.poll(() => token.innerText()).toBe("missing");
+    expect(await page.getByRole("button", { name: "Set token…" }).isVisible()).toBe(true);
+
+    await page.getByRole("button", { name: "New tab" }).click();
+    await page.getByRole("menuitem", { name: /^Echoer/ }).click();
+    const dialog = page.getByRole("dialog", { name: "Databricks token" });
+    await expect.poll(() => dialog.isVisible(), { timeout: 15_000 }).toBe(true);
+    expect(await dialog.innerText()).toContain("No usable Databricks token");
+
+    const rejected = fake.issueToken(OWNER);
+    fake.tokens.find((t) => t.value === rejected)!.revoked = true;
+    await dialog.getByRole("textbox", { name: "Personal access token" }).fill(rejected);
+    await dialog.getByRole("button", { name: "Use token" }).click();
+    await expect.poll(() => dialog.locator(".dialog-error").innerText()).not.toBe("");
+    expect(await dialog.isVisible()).toBe(true);
+    await browser.screenshot(page, "token-dialog");
+
+    const good = fake.issueToken(OWNER);
+    await dialog.getByRole("textbox", { name: "Personal access token" }).fill(good);
+    await dialog.getByRole("button", { name: "Use token" }).click();
+    await expect.poll(() => dialog.isVisible()).toBe(false);
+    await expect.poll(() => token.innerText()).toMatch(/^(active|rotating)/);
+    await expect.poll(() => token.innerText(), { timeout: 15_000 }).toMatch(/^active · expires in \d+ (min|h|s)$/);
+    expect(await page.getByRole("button", { name: "Set token…" }).isVisible()).toBe(false);
+    expect(gw.gateway.tokens.current()).toBeTruthy();
+
+    // The page keeps no token anywhere it could leak from.
+    const stored = await page.evaluate(() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage) + document.documentElement.outerHTML);
+    expect(stored).not.toContain(good);
+    expect(stored).not.toContain(rejected);
+  });
+});
