@@ -11,6 +11,7 @@ import { OwnerResolver, type OwnerRetryOptions } from "./auth/owner.js";
 import { createOwnerGuard } from "./auth/owner-guard.js";
 import { createSecurityHeaders } from "./auth/security-headers.js";
 import { PRODUCT, type Config } from "./config.js";
+import { createIde, type Ide } from "./ide.js";
 import { HttpError, errorMiddleware, refuseUpgrade, toHttpError } from "./http-error.js";
 import { packageRoot } from "./paths.js";
 import { createAgentRoutes } from "./routes/agents.js";
@@ -45,6 +46,8 @@ export interface GatewayOptions {
   readonly callTimeoutMs?: number;
   /** Settings of the workspace sync that tests shorten. */
   readonly sync?: Partial<Pick<SyncOptions, "retry" | "debounceMs" | "concurrency" | "callTimeoutMs">>;
+  /** Replaces IDE_IDLE_MINUTES with milliseconds (tests). */
+  readonly ideIdleMs?: number;
 }
 
 /** The running gateway: one HTTP server for the page, the API and every WebSocket. */
@@ -53,6 +56,7 @@ export interface Gateway {
   readonly sessions: SessionManager;
   /** The owner's PAT: its consumers (model proxy, sync) take it as a TokenSource. */
   readonly tokens: TokenSource;
+  readonly ide: Ide;
   readonly config: Config;
   /** The Express app: tests walk its router stack to prove the guard covers every route. */
   readonly app: Express;
@@ -90,7 +94,8 @@ export function createServer(options: GatewayOptions): Gateway {
   const tokens = createTokens(options, sessions, () => owner?.owner());
   const agentNotice = createAgentNotice({ sessions, tokens });
   const terminalSocket = createTerminalSocket({ sessions, maxFrameBytes: config.limits.maxFrameBytes, logger });
-  const upgrades: UpgradeRoute[] = [terminalSocket];
+  const ide = createIde({ config, logger, root, searchPath, env: () => baseEnv, idleMs: options.ideIdleMs });
+  const upgrades: UpgradeRoute[] = [terminalSocket, ide.upgrade];
   const sync = config.databricks.host
     ? createSyncService({
         host: config.databricks.host,
@@ -114,6 +119,8 @@ export function createServer(options: GatewayOptions): Gateway {
   app.use(createHealthRoutes({ guard }));
   // Everything registered after this line is the owner's only; /healthz above is the one exception.
   app.use(guard.http);
+  // code-server under /ide/ (exempt from the page's CSP above: the workbench brings its own).
+  app.use(ide.proxyRoutes);
   app.use("/api", express.json({ limit: "64kb" }));
   app.use(createMeRoutes({ guard, appMode: config.appMode }));
   app.use(createAgentRoutes({ agents }));
@@ -121,6 +128,7 @@ export function createServer(options: GatewayOptions): Gateway {
   app.use(createSyncRoutes({ sync }));
   app.use(createSessionRoutes({ sessions, agents, projectsDir: config.projectsDir, env: () => baseEnv }));
   app.use(createUploadRoutes({ uploadsDir: config.uploadsDir, maxBytes: config.limits.maxUploadBytes }));
+  app.use(ide.apiRoutes);
   app.use(createStaticRoutes({ root }));
   app.use((req, _res, next) => next(new HttpError(404, "not_found", `Nothing at ${req.method} ${req.path}.`)));
   app.use(errorMiddleware(logger));
@@ -148,6 +156,7 @@ export function createServer(options: GatewayOptions): Gateway {
     server,
     sessions,
     tokens,
+    ide,
     config,
     app,
     upgrades,
@@ -171,7 +180,7 @@ export function createServer(options: GatewayOptions): Gateway {
     close: () =>
       (closing ??= (async () => {
         agentNotice.close();
-        await Promise.all([sessions.close(), tokens.close(), sync?.close()]);
+        await Promise.all([sessions.close(), tokens.close(), sync?.close(), ide.close()]);
         terminalSocket.close();
         guard.close();
         owner?.close();

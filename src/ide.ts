@@ -1,0 +1,66 @@
+import path from "node:path";
+import type { Router } from "express";
+import type { Logger } from "pino";
+import type { Config } from "./config.js";
+import { defaultInstallDir, readPins } from "./ide/code-server-bin.js";
+import { IdeManager } from "./ide/ide-manager.js";
+import { Installer } from "./ide/installer.js";
+import { createIdeProxy } from "./ide/proxy.js";
+import { createIdeApiRoutes, createIdeProxyRoutes } from "./ide/routes.js";
+import type { UpgradeRoute } from "./upgrade.js";
+
+export interface IdeOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  /** The gateway's package folder (scripts/, package.json). */
+  readonly root: string;
+  readonly searchPath: readonly string[];
+  /** The allowlisted environment terminals get; code-server and its terminals get the same. */
+  readonly env: () => Readonly<Record<string, string | undefined>>;
+  /** Replaces IDE_IDLE_MINUTES (tests use seconds). */
+  readonly idleMs?: number;
+}
+
+/** The "Open IDE" subsystem: code-server on demand behind the gateway at /ide/. */
+export interface Ide {
+  readonly manager: IdeManager;
+  readonly installer: Installer;
+  /** /ide/...: mount after the guard, exempt from the page's CSP. */
+  readonly proxyRoutes: Router;
+  /** /api/ide...: mount with the other API routes. */
+  readonly apiRoutes: Router;
+  readonly upgrade: UpgradeRoute;
+  /** Ends code-server's process group and any running install. */
+  close(): Promise<void>;
+}
+
+/** Builds the IDE subsystem; nothing starts until the first visit to /ide/ or POST /api/ide/start. */
+export function createIde(options: IdeOptions): Ide {
+  const { config, root } = options;
+  const logger = options.logger.child({ component: "ide" });
+  const pins = readPins(root);
+  const env = () => ({ ...options.env(), HOME: config.home });
+  const manager = new IdeManager({
+    codeServerBin: config.ide.codeServerBin,
+    installDir: defaultInstallDir(config.home, pins.version),
+    searchPath: options.searchPath,
+    projectsDir: config.projectsDir,
+    stateDir: config.stateDir,
+    idleMs: options.idleMs ?? config.ide.idleMinutes * 60_000,
+    env,
+    logger,
+  });
+  const installer = new Installer({ script: path.join(root, "scripts", "install-code-server.sh"), env, cwd: root, logger });
+  const proxy = createIdeProxy({ manager, logger });
+  return {
+    manager,
+    installer,
+    proxyRoutes: createIdeProxyRoutes({ manager, proxy }),
+    apiRoutes: createIdeApiRoutes({ manager, installer }),
+    upgrade: proxy.upgrade,
+    async close() {
+      proxy.close();
+      await Promise.all([manager.close(), installer.close()]);
+    },
+  };
+}

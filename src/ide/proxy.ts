@@ -1,0 +1,99 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import { createProxyServer } from "http-proxy-3";
+import type { Logger } from "pino";
+import { HttpError, errorPage, refuseUpgrade } from "../http-error.js";
+import type { UpgradeRoute } from "../upgrade.js";
+import type { IdeManager } from "./ide-manager.js";
+
+/** The URL prefix code-server is served under; its pages use relative URLs, so it needs no flag for this. */
+export const IDE_PREFIX = "/ide";
+
+/** Headers the gateway's front door adds for the signed-in user: they are the gateway's business, not code-server's. */
+const GATEWAY_HEADERS = [
+  "authorization",
+  "x-forwarded-email",
+  "x-forwarded-user",
+  "x-forwarded-preferred-username",
+  "x-forwarded-access-token",
+  // code-server trusts Forwarded host= over everything for its Origin check; only our own front door may set hosts.
+  "forwarded",
+];
+/** Cookies code-server and its workbench set for themselves; every other cookie (the gateway's, the platform's) stays here. */
+const CODE_SERVER_COOKIE = /^(code-server|vscode-)/;
+
+/** The reverse proxy to code-server: HTTP through `web`, WebSocket upgrades through `upgrade`. */
+export interface IdeProxy {
+  /** Proxies a request whose url is already relative to /ide (as under an Express mount). */
+  web(req: IncomingMessage, res: ServerResponse): void;
+  readonly upgrade: UpgradeRoute;
+  close(): void;
+}
+
+/**
+ * Forwards to code-server's unix socket. The Host header is passed unchanged and X-Forwarded-* added (xfwd), so
+ * code-server's own Origin check passes for the owner's page and refuses a page from another origin.
+ */
+export function createIdeProxy({ manager, logger }: { manager: IdeManager; logger: Logger }): IdeProxy {
+  const log = logger.child({ component: "ide-proxy" });
+  const proxy = createProxyServer({ xfwd: true, ws: true, changeOrigin: false });
+  const sockets = new Set<Duplex>();
+  const target = () => ({ socketPath: manager.socketPath, host: "localhost", port: 80 });
+
+  proxy.on("error", (error, req, res) => {
+    log.warn({ err: error.message, path: req.url }, "code-server unreachable");
+    if ("writeHead" in res) {
+      if (res.headersSent) return void res.destroy();
+      const message = "The IDE did not answer. It may have stopped or crashed; reload the page to start it again.";
+      const html = (req.headers.accept ?? "").includes("text/html");
+      res.writeHead(502, { "content-type": html ? "text/html; charset=utf-8" : "application/json", "cache-control": "no-store" });
+      res.end(html ? errorPage(502, "Bad Gateway", message) : JSON.stringify({ error: { code: "ide_unreachable", message } }));
+    } else {
+      refuseUpgrade(res, new HttpError(502, "ide_unreachable", "The IDE did not answer."));
+    }
+  });
+
+  return {
+    web(req, res) {
+      manager.touch();
+      scrub(req);
+      proxy.web(req, res, { target: target() });
+    },
+    upgrade: {
+      matches: (pathname) => pathname === IDE_PREFIX || pathname.startsWith(`${IDE_PREFIX}/`),
+      handle(req, socket, head) {
+        if (manager.current !== "running") {
+          refuseUpgrade(socket, new HttpError(503, "ide_not_running", "The IDE is not running; reload the page to start it."));
+          return;
+        }
+        const done = manager.socketOpened();
+        sockets.add(socket);
+        socket.once("close", () => {
+          sockets.delete(socket);
+          done();
+        });
+        req.url = (req.url ?? "/").slice(IDE_PREFIX.length) || "/";
+        scrub(req);
+        proxy.ws(req, socket, head, { target: target() });
+      },
+    },
+    close() {
+      for (const socket of sockets) socket.destroy();
+      proxy.close();
+    },
+  };
+}
+
+/** Removes the gateway's auth headers and cookies from a request before it goes to code-server. */
+export function scrub(req: IncomingMessage): void {
+  for (const name of GATEWAY_HEADERS) delete req.headers[name];
+  const cookie = req.headers.cookie;
+  if (cookie !== undefined) {
+    const kept = cookie
+      .split(";")
+      .map((c) => c.trim())
+      .filter((c) => CODE_SERVER_COOKIE.test(c.slice(0, Math.max(0, c.indexOf("=")))));
+    if (kept.length > 0) req.headers.cookie = kept.join("; ");
+    else delete req.headers.cookie;
+  }
+}
