@@ -61,9 +61,11 @@ export function createIdeProxy({ manager, logger }: { manager: IdeManager; logge
     },
     upgrade: {
       matches: (pathname) => pathname === IDE_PREFIX || pathname.startsWith(`${IDE_PREFIX}/`),
+      probePath: `${IDE_PREFIX}/stable-probe`,
       handle(req, socket, head) {
         if (manager.current !== "running") {
-          refuseUpgrade(socket, new HttpError(503, "ide_not_running", "The IDE is not running; reload the page to start it."));
+          // 502 like any unreachable upstream (503 is the guard's "owner not yet known").
+          refuseUpgrade(socket, new HttpError(502, "ide_not_running", "The IDE is not running; reload the page to start it."));
           return;
         }
         const done = manager.socketOpened();
