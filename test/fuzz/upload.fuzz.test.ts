@@ -131,11 +131,11 @@ describe("fuzz: uploads (names, sizes, multipart)", () => {
     }
   }, 60_000);
 
-  function post(body: BodyInit, headers: Record<string, string> = {}, query = ""): Promise<Response> {
+  function post(body: BodyInit | Buffer, headers: Record<string, string> = {}, query = ""): Promise<Response> {
     const streaming = body instanceof ReadableStream;
     return fetch(`${gw.url}/api/upload${query}`, {
       method: "POST",
-      body,
+      body: body as BodyInit,
       headers,
       ...(streaming ? { duplex: "half" } : {}),
     } as RequestInit);
