@@ -1,0 +1,163 @@
+import { readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startFakeDatabricks, type FakeDatabricks, type FakeRequest } from "../fakes/databricks.js";
+import { startGateway, type TestGateway } from "../helpers/gateway.js";
+
+// Short enough to see several rotations in a test, long enough for a 2-core machine under load.
+const ROTATION = { TOKEN_ROTATION_INTERVAL_SECONDS: "2", TOKEN_LIFETIME_SECONDS: "6" };
+const OWNER = "owner@example.com";
+const CREATE = "/api/2.0/token/create";
+
+async function waitUntil(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("token rotation against the fake workspace", () => {
+  let fake: FakeDatabricks;
+  let gw: TestGateway;
+  let seen: (string | undefined)[];
+  const responses: string[] = [];
+
+  const creates = (): FakeRequest[] => fake.requests.filter((r) => r.method === "POST" && r.path === CREATE);
+  const minted = () => fake.tokens.filter((t) => t.comment.includes("agent-terminal-gateway"));
+  const cfg = () => readFileSync(path.join(gw.home, ".databrickscfg"), "utf8");
+  async function status() {
+    const res = await gw.api("GET", "/api/token");
+    responses.push(JSON.stringify(res.body));
+    return res.body;
+  }
+  /** Everything the gateway said: no token value may be in it. */
+  function expectNoTokenLeaked(): void {
+    const said = [...responses, ...gw.logs.lines].join("\n");
+    for (const token of fake.tokens) expect(said).not.toContain(token.value);
+  }
+
+  async function start(env: Record<string, string> = {}, file?: { path: string; text: string }) {
+    gw = await startGateway({ env: { DATABRICKS_HOST: fake.url, ...ROTATION, ...env }, file, overrides: { callTimeoutMs: 1500 } });
+    seen = [];
+    gw.gateway.tokens.subscribe((token) => seen.push(token));
+  }
+
+  beforeEach(async () => {
+    fake = await startFakeDatabricks();
+    responses.length = 0;
+  });
+  afterEach(async () => {
+    await gw?.dispose();
+    await fake.close();
+  });
+
+  it("rotates only while a session lives, switches every user, and revokes what it replaced", async () => {
+    await start();
+    const pasted = fake.issueToken(OWNER);
+    const paste = await gw.api("POST", "/api/token", { token: pasted });
+    responses.push(JSON.stringify(paste.body));
+    expect(paste.status).toBe(200);
+    await sleep(2500);
+    expect(creates()).toHaveLength(0); // no session: no rotation
+
+    const id = await gw.createSession();
+    // A pasted token's age is unknown: the first rotation comes at once, made with the pasted token.
+    await waitUntil(() => minted().length >= 1 && gw.gateway.tokens.current() === minted()[0]!.value, 5000, "first rotation");
+    expect(creates()[0]!.authorization).toBe(`Bearer ${pasted}`);
+    await waitUntil(() => minted().length >= 3 && !minted()[2]!.revoked && gw.gateway.tokens.current() === minted()[2]!.value, 8000, "two more rotations");
+
+    const all = minted();
+    const current = gw.gateway.tokens.current()!;
+    expect(all[all.length - 1]!.value).toBe(current);
+    // Each rotation was made with the token it replaced; each replaced minted token was revoked.
+    const bearers = creates().map((r) => r.authorization);
+    expect(bearers.slice(0, 3)).toEqual([`Bearer ${pasted}`, `Bearer ${all[0]!.value}`, `Bearer ${all[1]!.value}`]);
+    await waitUntil(() => all.slice(0, -1).every((t) => t.revoked), 3000, "superseded tokens revoked");
+    expect(fake.tokens.find((t) => t.value === pasted)!.revoked).toBe(false); // not the gateway's to revoke
+    expect(all[0]!.expiresAt - all[0]!.createdAt).toBe(6000);
+    // Every user switched: subscribers got each token in order; ~/.databrickscfg holds the live one, 0600.
+    expect(seen.slice(0, 4)).toEqual([pasted, all[0]!.value, all[1]!.value, all[2]!.value]);
+    expect(cfg()).toContain(`token = ${gw.gateway.tokens.current()}\n`);
+    expect(statSync(path.join(gw.home, ".databrickscfg")).mode & 0o777).toBe(0o600);
+    const body = await status();
+    expect(body.state).toMatch(/active|rotating/);
+    expect(Date.parse(body.expiresAt)).toBeGreaterThan(Date.now());
+
+    // The session ends: rotations stop.
+    expect((await gw.api("DELETE", `/api/sessions/${id}`)).status).toBe(204);
+    await waitUntil(() => gw.gateway.tokens.status().state !== "rotating", 5000, "rotation settled");
+    const count = creates().length;
+    await sleep(2500);
+    expect(creates()).toHaveLength(count);
+    expectNoTokenLeaked();
+  });
+
+  it("recovers from 503, a hung call and 429 without losing the working token", async () => {
+    await start({ DATABRICKS_TOKEN: fake.issueToken(OWNER) });
+    expect(cfg()).toContain(`token = ${gw.gateway.tokens.current()}`);
+    await gw.createSession();
+    await waitUntil(() => minted().length === 1 && gw.gateway.tokens.current() === minted()[0]!.value, 5000, "first rotation");
+    for (const fault of [{ status: 503 }, "hang", { status: 429 }] as const) {
+      const before = minted().length;
+      const failedBefore = gw.logs.lines.filter((l) => l.includes("token rotation failed")).length;
+      fake.fault({ method: "POST", path: CREATE }, fault);
+      await waitUntil(() => minted().length > before && gw.gateway.tokens.current() === minted()[before]!.value, 8000, `rotation after ${JSON.stringify(fault)}`);
+      if (fault !== "hang" && fault.status === 429) continue; // the SDK itself retries a 429
+      expect(gw.logs.lines.filter((l) => l.includes("token rotation failed")).length).toBeGreaterThan(failedBefore);
+    }
+    // The token never went missing, and nothing but the live token is left unrevoked.
+    expect(seen).not.toContain(undefined);
+    const live = minted().filter((t) => !t.revoked);
+    await waitUntil(() => minted().filter((t) => !t.revoked).length === 1, 3000, "one live minted token");
+    expect(live.map((t) => t.value)).toContain(gw.gateway.tokens.current());
+    expect((await status()).lastError).toBeNull();
+    expectNoTokenLeaked();
+  });
+
+  it("marks the token expired when rotation keeps failing, and an agent tab says so", async () => {
+    const catalogue = { path: "/virtual/gateway.yaml", text: "agents:\n  - id: waiter\n    command: sleep\n    args: ['60']\n" };
+    await start({}, catalogue);
+    expect((await gw.api("POST", "/api/token", { token: fake.issueToken(OWNER) })).status).toBe(200);
+    await gw.createSession();
+    await waitUntil(() => minted().length === 1 && gw.gateway.tokens.current() === minted()[0]!.value, 5000, "first rotation");
+    const last = minted()[0]!;
+    fake.fault({ method: "POST", path: CREATE }, { status: 503 }, 1000);
+    await waitUntil(() => gw.gateway.tokens.status().state === "expired", 10_000, "expired state");
+    // It expired when the workspace said it would, not before.
+    expect(Date.now()).toBeGreaterThanOrEqual(last.expiresAt);
+    expect(creates().length).toBeGreaterThan(2);
+    expect(gw.gateway.tokens.current()).toBeUndefined();
+    expect(seen[seen.length - 1]).toBeUndefined();
+    expect(cfg()).not.toContain("token");
+    const body = await status();
+    expect(body).toMatchObject({ state: "expired", expiresAt: null, lastError: expect.any(String) });
+
+    const id = await gw.createSession({ agent: "waiter" });
+    const client = await gw.connect(id);
+    await client.waitFor("token expired");
+    expect(client.events.find((e) => e.type === "notice")?.message ?? client.text).toMatch(/Paste a new personal access token/);
+    // A shell tab is not told.
+    const shell = await gw.connect(await gw.createSession());
+    shell.input("echo shell-$((1+1))\r");
+    await shell.waitFor("shell-2");
+    expect(shell.text).not.toContain("[gateway]");
+    expectNoTokenLeaked();
+  });
+
+  it("revokes its own current token on close, never a pasted one", async () => {
+    await start();
+    const pasted = fake.issueToken(OWNER);
+    expect((await gw.api("POST", "/api/token", { token: pasted })).status).toBe(200);
+    await gw.createSession();
+    await waitUntil(() => minted().length === 1 && gw.gateway.tokens.current() === minted()[0]!.value, 5000, "first rotation");
+    const mine = minted()[0]!;
+    await gw.gateway.close();
+    expect(mine.revoked).toBe(true);
+    expect(fake.tokens.find((t) => t.value === pasted)!.revoked).toBe(false);
+    expect(cfg()).not.toContain("token");
+    expectNoTokenLeaked();
+  });
+});
