@@ -228,9 +228,9 @@ export class TokenManager implements TokenSource {
     if (!result.ok) {
       if (result.step === "check") this.revocations?.add(result.discard);
       if (result.failure.kind === "cancelled" || this.held !== held) return;
-      if (result.step === "check" && result.wrongUser) return this.loseToken("error", "DATABRICKS_TOKEN belongs to another user than the owner");
+      if (result.step === "check" && result.wrongUser) return this.loseToken(held, "error", "DATABRICKS_TOKEN belongs to another user than the owner");
       if (result.step === "create" && result.failure.kind === "rejected" && (await this.isDead(held))) {
-        return this.loseToken("expired", "the workspace no longer accepts the token");
+        return this.loseToken(held, "expired", "the workspace no longer accepts the token");
       }
       return this.failed(result.failure);
     }
@@ -301,27 +301,29 @@ export class TokenManager implements TokenSource {
     if (held.expiresAt === null) return;
     this.expiryTimer = this.clock.setTimeout(
       () => {
-        if (this.held === held) void this.loseToken("expired", "the token expired before it could be rotated");
+        void this.loseToken(held, "expired", "the token expired before it could be rotated");
       },
       Math.max(0, held.expiresAt - this.clock.now()),
     );
   }
 
   /** The token is gone (expired, dead, or not the owner's): everyone is told, the page will ask for a new one. */
-  private async loseToken(reason: "expired" | "error", message: string): Promise<void> {
+  private async loseToken(lostToken: Held, reason: "expired" | "error", message: string): Promise<void> {
     await this.exclusive(async () => {
+      if (this.held !== lostToken) return; // replaced meanwhile (a paste): nothing is lost
+      this.clock.clearTimeout(this.expiryTimer);
+      this.clock.clearTimeout(this.rotateTimer);
+      // The file first: whoever sees the new state finds ~/.databrickscfg already without the token.
+      await this.options.profile.write(undefined).catch((error: unknown) => {
+        this.log.error({ error: (error as Error).message }, "cannot clear the token from ~/.databrickscfg");
+      });
       this.held = undefined;
       this.lost = reason;
       this.lastError = message;
       this.failures = 0;
       this.retryAt = undefined;
-      this.clock.clearTimeout(this.expiryTimer);
-      this.clock.clearTimeout(this.rotateTimer);
       this.log.warn({ reason: message }, "token lost; a new one must be pasted");
       this.notify(undefined);
-      await this.options.profile.write(undefined).catch((error: unknown) => {
-        this.log.error({ error: (error as Error).message }, "cannot clear the token from ~/.databrickscfg");
-      });
     });
   }
 
