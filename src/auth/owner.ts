@@ -134,6 +134,10 @@ export function normalizeEmail(email: string): string {
 /** A short reason fit for logs and /healthz: the HTTP status or the error's first line, never a credential. */
 function describe(error: unknown): string {
   const status = statusOf(error);
-  const message = String((error as Error)?.message ?? error).split("\n")[0]!.slice(0, 200);
+  // The SDK appends "Config: host=..., client_id=..." to auth errors; /healthz is no place for those.
+  const message = String((error as Error)?.message ?? error)
+    .split("\n")[0]!
+    .replace(/\.? ?Config: .*$/, "")
+    .slice(0, 200);
   return status !== undefined ? `HTTP ${status}: ${message}` : message;
 }

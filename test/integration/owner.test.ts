@@ -108,6 +108,14 @@ describe("owner resolution against the fake through the real SDK", () => {
     expect(fake.requests.some((q) => q.path === "/api/2.0/apps/gateway")).toBe(false);
   });
 
+  it("says why it cannot reach the workspace, without the app's client id", async () => {
+    const r = start({ host: "http://127.0.0.1:1" });
+    await until(() => r.status().attempts >= 2);
+    expect(r.owner()).toBeUndefined();
+    expect(r.status().lastError).toMatch(/ECONNREFUSED/);
+    expect(r.status().lastError).not.toContain(fake.clientId);
+  });
+
   it("stays unknown for an app that does not exist", async () => {
     const r = start({ appName: "other" });
     await until(() => r.status().attempts >= 2);
