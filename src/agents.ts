@@ -1,5 +1,5 @@
-import { accessSync, constants } from "node:fs";
 import path from "node:path";
+import { findBundledCli, isExecutable } from "./agents/bundled-clis.js";
 import type { AgentSpec } from "./config.js";
 import type { Launch } from "./sessions/session.js";
 
@@ -9,6 +9,10 @@ export interface AgentStatus {
   readonly label: string;
   readonly available: boolean;
   readonly reason?: string;
+  /** The installed version, when known (the CLIs that come with the gateway). */
+  readonly version?: string;
+  /** Where the command comes from: installed with the gateway, or found on the PATH. */
+  readonly source?: "bundled" | "path";
 }
 
 /** The built-in agents; the YAML catalogue may add others or override these by id. */
@@ -16,7 +20,8 @@ export const BUILTIN_AGENTS: readonly AgentSpec[] = [
   { id: "shell", label: "Shell", command: "", args: [], env: {} },
   { id: "claude", label: "Claude", command: "claude", args: [], env: {} },
   { id: "codex", label: "Codex", command: "codex", args: [], env: {} },
-  { id: "gemini", label: "Gemini", command: "gemini", args: [], env: {} },
+  // Its relaunch wrapper ignores SIGHUP/SIGTERM and would outlive the tab.
+  { id: "gemini", label: "Gemini", command: "gemini", args: [], env: { GEMINI_CLI_NO_RELAUNCH: "true" } },
 ];
 
 export interface AgentCatalogueOptions {
@@ -25,6 +30,10 @@ export interface AgentCatalogueOptions {
   readonly shell: string;
   /** Searched for commands, in order: the project's node_modules/.bin, then the PATH. */
   readonly searchPath: readonly string[];
+  /** The gateway's node_modules, where the bundled CLIs are. */
+  readonly nodeModules: string;
+  /** Called before an agent (not the plain shell) starts, e.g. to write its configuration. */
+  readonly beforeLaunch?: (agent: AgentSpec, cwd: string) => void;
 }
 
 /** The agents a tab can start, whether each can start now, and how to start it. */
@@ -45,11 +54,14 @@ export class AgentCatalogue {
 
   status(agent: AgentSpec): AgentStatus {
     const base = { id: agent.id, label: agent.label };
-    if (agent.id === "shell") return { ...base, available: true };
-    const resolved = this.resolve(agent.command);
-    return resolved
-      ? { ...base, available: true }
-      : { ...base, available: false, reason: `"${agent.command}" is not installed (not found in node_modules/.bin or PATH)` };
+    if (agent.id === "shell" || agent.command === "") return { ...base, available: true };
+    const found = this.locate(agent);
+    if (!found) {
+      const bundled = BUILTIN_AGENTS.some((b) => b.id === agent.id && b.command === agent.command);
+      const hint = bundled ? " (an optional dependency: run `npm install` without --omit=optional)" : "";
+      return { ...base, available: false, reason: `"${agent.command}" is not installed${hint}: not found in node_modules or PATH` };
+    }
+    return { ...base, available: true, source: found.source, ...(found.version ? { version: found.version } : {}) };
   }
 
   /**
@@ -60,10 +72,22 @@ export class AgentCatalogue {
     const { shell } = this.options;
     const merged = { ...env, ...agent.env };
     if (agent.id === "shell" || agent.command === "") return { file: shell, args: ["-l"], env: merged, cwd };
-    const command = this.resolve(agent.command) ?? agent.command;
+    this.options.beforeLaunch?.(agent, cwd);
+    const command = this.locate(agent)?.path ?? agent.command;
     // `trap : INT` keeps the shell alive when Ctrl-C ends the agent; a handled trap is not inherited.
     const script = `trap : INT; ${[command, ...agent.args].map(shellQuote).join(" ")}; trap - INT; exec ${shellQuote(shell)} -l`;
     return { file: shell, args: ["-l", "-c", script], env: merged, cwd };
+  }
+
+  /** A built-in agent's bundled CLI first (unless the catalogue changed its command), then the search path. */
+  private locate(agent: AgentSpec): { path: string; version?: string; source: "bundled" | "path" } | undefined {
+    const builtin = BUILTIN_AGENTS.find((b) => b.id === agent.id);
+    if (builtin && builtin.command === agent.command) {
+      const bundled = findBundledCli(this.options.nodeModules, agent.id);
+      if (bundled) return { path: bundled.path, version: bundled.version, source: "bundled" };
+    }
+    const resolved = this.resolve(agent.command);
+    return resolved ? { path: resolved, source: "path" } : undefined;
   }
 
   /** An executable's absolute path, or undefined. */
@@ -80,13 +104,4 @@ export class AgentCatalogue {
 /** Quotes a word for a POSIX shell. */
 export function shellQuote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }

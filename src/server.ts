@@ -13,10 +13,13 @@ import { createSecurityHeaders } from "./auth/security-headers.js";
 import { PRODUCT, type Config } from "./config.js";
 import { createIde, type Ide } from "./ide.js";
 import { HttpError, errorMiddleware, refuseUpgrade, toHttpError } from "./http-error.js";
+import { ModelService } from "./models/model-service.js";
+import type { Probe } from "./models/route.js";
 import { packageRoot } from "./paths.js";
 import { createAgentRoutes } from "./routes/agents.js";
 import { createHealthRoutes } from "./routes/health.js";
 import { createMeRoutes } from "./routes/me.js";
+import { createModelRoutes } from "./routes/models.js";
 import { createSessionRoutes } from "./routes/sessions.js";
 import { createStaticRoutes } from "./routes/static.js";
 import { createSyncRoutes } from "./routes/sync.js";
@@ -48,6 +51,8 @@ export interface GatewayOptions {
   readonly sync?: Partial<Pick<SyncOptions, "retry" | "debounceMs" | "concurrency" | "callTimeoutMs">>;
   /** Replaces IDE_IDLE_MINUTES with milliseconds (tests). */
   readonly ideIdleMs?: number;
+  /** Replaces the AI Gateway probe (tests: never leave loopback). */
+  readonly modelProbe?: Probe;
 }
 
 /** The running gateway: one HTTP server for the page, the API and every WebSocket. */
@@ -64,6 +69,8 @@ export interface Gateway {
   readonly upgrades: readonly UpgradeRoute[];
   /** The git-commit workspace sync; undefined without DATABRICKS_HOST. */
   readonly sync: SyncService | undefined;
+  /** The model route, the loopback model proxy and the CLIs' configuration. */
+  readonly models: ModelService;
   /** Listens on the configured host and port (0 picks a free port); resolves with the base URL. */
   listen(): Promise<string>;
   /** Ends every session and subsystem and closes the server. */
@@ -80,8 +87,12 @@ export function createServer(options: GatewayOptions): Gateway {
   const shell = loginShell(options.env);
   const binDir = path.join(root, "node_modules", ".bin");
   const searchPath = [binDir, ...(options.env.PATH ?? "/usr/local/bin:/usr/bin:/bin").split(":").filter(Boolean)];
-  const agents = new AgentCatalogue({ agents: config.agents, shell, searchPath });
-  const baseEnv = terminalEnv(options.env, { SHELL: shell, PATH: [binDir, options.env.PATH ?? "/usr/bin:/bin"].join(":") });
+  const baseEnv = terminalEnv(options.env, {
+    SHELL: shell,
+    PATH: [binDir, options.env.PATH ?? "/usr/bin:/bin"].join(":"),
+    // Gemini started from a shell tab: its relaunch wrapper would otherwise outlive the tab.
+    GEMINI_CLI_NO_RELAUNCH: "true",
+  });
   const sessions = new SessionManager({
     maxSessions: config.limits.maxSessions,
     lingerMinutes: config.sessionLingerMinutes,
@@ -93,6 +104,14 @@ export function createServer(options: GatewayOptions): Gateway {
   const guard = options.guard ?? (owner ? createOwnerGuard({ owner, logger }) : createLocalGuard());
   const tokens = createTokens(options, sessions, () => owner?.owner());
   const agentNotice = createAgentNotice({ sessions, tokens });
+  const models = new ModelService({ config, tokens, logger, probe: options.modelProbe });
+  const agents = new AgentCatalogue({
+    agents: config.agents,
+    shell,
+    searchPath,
+    nodeModules: path.join(root, "node_modules"),
+    beforeLaunch: (agent, cwd) => models.prepare(agent.id, cwd),
+  });
   const terminalSocket = createTerminalSocket({ sessions, maxFrameBytes: config.limits.maxFrameBytes, logger });
   const ide = createIde({ config, logger, root, searchPath, env: () => baseEnv, idleMs: options.ideIdleMs });
   const upgrades: UpgradeRoute[] = [terminalSocket, ide.upgrade];
@@ -126,6 +145,7 @@ export function createServer(options: GatewayOptions): Gateway {
   app.use(createAgentRoutes({ agents }));
   app.use(createTokenRoutes({ tokens }));
   app.use(createSyncRoutes({ sync }));
+  app.use(createModelRoutes({ models }));
   app.use(createSessionRoutes({ sessions, agents, projectsDir: config.projectsDir, env: () => baseEnv }));
   app.use(createUploadRoutes({ uploadsDir: config.uploadsDir, maxBytes: config.limits.maxUploadBytes }));
   app.use(ide.apiRoutes);
@@ -161,11 +181,13 @@ export function createServer(options: GatewayOptions): Gateway {
     app,
     upgrades,
     sync,
+    models,
     listen: async () => {
       guard.start?.();
       owner?.start(); // a no-op when the guard started it; a test's own guard does not
       await tokens.start();
       await sync?.start();
+      await models.start();
       return new Promise((resolve, reject) => {
         server.once("error", reject);
         server.listen(config.port, config.host, () => {
@@ -184,6 +206,7 @@ export function createServer(options: GatewayOptions): Gateway {
         terminalSocket.close();
         guard.close();
         owner?.close();
+        await models.close();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
       })()),

@@ -1,0 +1,48 @@
+import { accessSync, constants, readFileSync } from "node:fs";
+import path from "node:path";
+
+/** A CLI installed with the gateway (an optional dependency): where its executable is and which version. */
+export interface BundledCli {
+  readonly path: string;
+  readonly version: string | undefined;
+}
+
+/** Where each built-in agent's executable may be under node_modules, with the package that names its version. */
+const CANDIDATES: Readonly<Record<string, readonly { bin: string; pkg: string }[]>> = {
+  claude: [
+    { bin: ".bin/claude", pkg: "@anthropic-ai/claude-code" },
+    // claude-code's wrapper declares engines node >= 22, so npm skips it on Node 20; its native binary
+    // (pinned as an optional dependency too, installed on the matching platform only) runs on either.
+    { bin: `@anthropic-ai/claude-code-linux-${process.arch}/claude`, pkg: `@anthropic-ai/claude-code-linux-${process.arch}` },
+  ],
+  codex: [{ bin: ".bin/codex", pkg: "@openai/codex" }],
+  gemini: [{ bin: ".bin/gemini", pkg: "@google/gemini-cli" }],
+};
+
+/** The bundled executable for a built-in agent id, or undefined when the optional dependency is absent. */
+export function findBundledCli(nodeModules: string, id: string): BundledCli | undefined {
+  for (const candidate of CANDIDATES[id] ?? []) {
+    const file = path.join(nodeModules, candidate.bin);
+    if (isExecutable(file)) return { path: file, version: packageVersion(path.join(nodeModules, candidate.pkg)) };
+  }
+  return undefined;
+}
+
+/** True when the file exists and may be executed. */
+export function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function packageVersion(dir: string): string | undefined {
+  try {
+    const version = (JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as { version?: unknown }).version;
+    return typeof version === "string" ? version : undefined;
+  } catch {
+    return undefined;
+  }
+}
