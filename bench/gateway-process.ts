@@ -1,0 +1,172 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { stringify } from "yaml";
+import { packageRoot } from "../src/paths.js";
+import { cpuMs, memory } from "./proc.js";
+
+/** An agent the bench adds to the gateway's YAML catalogue. */
+export interface BenchAgent {
+  readonly id: string;
+  readonly command: string;
+  readonly args?: readonly string[];
+}
+
+export interface GatewayProcessOptions {
+  readonly agents?: readonly BenchAgent[];
+  readonly maxSessions?: number;
+  /** The command line; the default is the built gateway's entry, as `npm start` runs it after the build. */
+  readonly command?: readonly string[];
+  /** Node's own flags, e.g. --cpu-prof. */
+  readonly nodeArgs?: readonly string[];
+}
+
+/** A gateway started fresh as a child process with PORT=0 and a temp HOME. */
+export interface GatewayProcess {
+  readonly url: string;
+  readonly pid: number;
+  readonly home: string;
+  /** Milliseconds from spawning the process to a 200 from /healthz. */
+  readonly startMs: number;
+  cpuMs(): number;
+  memory(): { rss: number; peak: number };
+  /** JSON in and out; throws on a status other than the expected one. */
+  api(method: string, route: string, body?: unknown, expect?: number): Promise<any>;
+  /** Creates a session of an agent and returns its id. */
+  createSession(agent: string, cols?: number, rows?: number): Promise<string>;
+  /** SIGTERM, wait for the exit, remove the temp HOME. */
+  close(): Promise<void>;
+}
+
+/** Starts `node dist/src/main.js` (or the given command) and waits for a healthy /healthz. */
+export async function startGatewayProcess(options: GatewayProcessOptions = {}): Promise<GatewayProcess> {
+  const root = packageRoot();
+  const home = mkdtempSync(path.join(tmpdir(), "gw-bench-"));
+  const configFile = path.join(home, "gateway.yaml");
+  writeFileSync(
+    configFile,
+    stringify({
+      agents: (options.agents ?? []).map((a) => ({ id: a.id, command: a.command, args: [...(a.args ?? [])] })),
+      limits: { maxSessions: options.maxSessions ?? 10 },
+    }),
+  );
+  const env = {
+    HOME: home,
+    PATH: process.env.PATH,
+    SHELL: "/bin/bash",
+    LANG: "C.UTF-8",
+    PORT: "0",
+    GATEWAY_CONFIG: configFile,
+    // info: the "gateway listening" line carries the port PORT=0 picked.
+    LOG_LEVEL: "info",
+  };
+  const [file, ...args] = options.command ?? [process.execPath, ...(options.nodeArgs ?? []), path.join(root, "dist/src/main.js")];
+  const started = performance.now();
+  const child = spawn(file!, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let stderr = "";
+  child.stderr!.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  try {
+    const url = await listeningUrl(child, () => stderr);
+    await waitHealthy(url);
+    const startMs = performance.now() - started;
+    const pid = gatewayPid(child);
+    return makeHandle(child, { url, pid, home, startMs });
+  } catch (error) {
+    await stop(child);
+    rmSync(home, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+function makeHandle(child: ChildProcess, base: { url: string; pid: number; home: string; startMs: number }): GatewayProcess {
+  const api: GatewayProcess["api"] = async (method, route, body, expect = 200) => {
+    const res = await fetch(base.url + route, {
+      method,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (res.status !== expect) throw new Error(`${method} ${route}: ${res.status} ${text.slice(0, 300)}`);
+    return text ? JSON.parse(text) : undefined;
+  };
+  return {
+    ...base,
+    cpuMs: () => cpuMs(base.pid),
+    memory: () => memory(base.pid),
+    api,
+    async createSession(agent, cols = 80, rows = 24) {
+      return (await api("POST", "/api/sessions", { agent, cols, rows }, 201)).id as string;
+    },
+    async close() {
+      await stop(child);
+      rmSync(base.home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The gateway logs {"msg":"gateway listening","url":...} once it listens; with PORT=0 that is how the port is learnt. */
+function listeningUrl(child: ChildProcess, stderr: () => string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    const timer = setTimeout(() => reject(new Error(`gateway did not listen within 120 s: ${stderr()}`)), 120_000);
+    lines.on("line", (line) => {
+      const match = /"url":"(http:\/\/[^"]+)"/.exec(line);
+      if (match && line.includes("gateway listening")) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+    // Keep draining stdout so the gateway never blocks on a full pipe.
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`gateway exited with ${code} before listening: ${stderr()}`));
+    });
+  });
+}
+
+async function waitHealthy(url: string): Promise<void> {
+  for (;;) {
+    try {
+      const res = await fetch(url + "/healthz");
+      if (res.ok) return;
+    } catch {
+      // Not accepting yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+/** The node process serving the gateway: the child itself, or its node descendant when started through npm. */
+function gatewayPid(child: ChildProcess): number {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const pgid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
+      if (pgid === child.pid && cmdline.includes("dist/src/main.js")) return Number(entry);
+    } catch {
+      // The process ended while the list was read.
+    }
+  }
+  return child.pid!;
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // The gateway runs in a process group of its own (detached): signal the group, npm's children included.
+  const kill = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // Already gone.
+    }
+  };
+  kill("SIGTERM");
+  const timer = setTimeout(() => kill("SIGKILL"), 15_000);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,97 @@
+import { Worker } from "node:worker_threads";
+import type { GatewayProcess } from "./gateway-process.js";
+import { READY } from "./programs.js";
+import { BenchClient } from "./terminal-client.js";
+
+/** Keystroke echo round trips in milliseconds, one keystroke at a time, through a session running `cat` in raw mode. */
+export async function echoLatencies(gateway: GatewayProcess, keystrokes: number): Promise<number[]> {
+  const id = await gateway.createSession("bench-echo");
+  const client = await BenchClient.open(gateway.url, id, { ack: "receive" });
+  try {
+    await waitReady(client);
+    let echoedAt = 0;
+    client.onChunk = () => (echoedAt = performance.now());
+    const samples: number[] = [];
+    for (let i = 0; i < keystrokes; i++) {
+      const expected = client.consumed + 1;
+      const sentAt = performance.now();
+      client.input(String.fromCharCode(97 + (i % 26)));
+      await client.until(() => client.consumed >= expected, 10_000, `the echo of keystroke ${i}`);
+      samples.push(echoedAt - sentAt);
+    }
+    return samples;
+  } finally {
+    await client.close();
+    await gateway.api("DELETE", `/api/sessions/${id}`, undefined, 204);
+  }
+}
+
+/** A neighbour session flooding output to a fast client on a worker thread; `rate` gives its MB/s so far. */
+export async function startFlood(gateway: GatewayProcess): Promise<{ stop(): Promise<{ mbps: number }> }> {
+  const id = await gateway.createSession("bench-flood");
+  const worker = new Worker(new URL("./flood-worker.js", import.meta.url), { workerData: { url: gateway.url, id } });
+  const count = () =>
+    new Promise<number>((resolve) => {
+      worker.once("message", (m: { bytes: number }) => resolve(m.bytes));
+      worker.postMessage("count");
+    });
+  await new Promise<void>((resolve, reject) => {
+    worker.once("message", () => resolve());
+    worker.once("error", reject);
+  });
+  // Let the flood reach full speed before anything is measured.
+  while ((await count()) < 4 * 1024 * 1024) await new Promise((resolve) => setTimeout(resolve, 20));
+  const startBytes = await count();
+  const startAt = performance.now();
+  return {
+    async stop() {
+      const bytes = (await count()) - startBytes;
+      const mbps = bytes / 1e6 / ((performance.now() - startAt) / 1000);
+      worker.postMessage("stop");
+      await new Promise((resolve) => worker.once("exit", resolve));
+      await gateway.api("DELETE", `/api/sessions/${id}`, undefined, 204);
+      return { mbps };
+    },
+  };
+}
+
+/**
+ * Ctrl-C during a flood, seen by a client that parses with xterm and acks as the browser does: milliseconds
+ * from sending Ctrl-C until the interrupted program's marker has been parsed. Also returns xterm's discards.
+ */
+export async function interruptLatency(gateway: GatewayProcess, marker: string): Promise<{ ms: number; discarded: number }> {
+  const id = await gateway.createSession("bench-interrupt");
+  const client = await BenchClient.open(gateway.url, id, { ack: "parse" });
+  try {
+    await waitReady(client);
+    // Flood for a while, so the ack window and every buffer on the way are full.
+    const floodFrom = client.consumed;
+    await client.until(() => client.consumed - floodFrom >= 4 * 1024 * 1024, 30_000, "the flood");
+    let tail = "";
+    let seenAt = 0;
+    client.onChunk = (chunk) => {
+      tail = tail.slice(-marker.length) + chunk.toString("latin1");
+      if (!seenAt && tail.includes(marker)) seenAt = performance.now();
+    };
+    const sentAt = performance.now();
+    client.input("\x03");
+    await client.until(() => seenAt > 0, 30_000, "the marker after Ctrl-C");
+    return { ms: seenAt - sentAt, discarded: client.discarded };
+  } finally {
+    await client.close();
+    await gateway.api("DELETE", `/api/sessions/${id}`, undefined, 204);
+  }
+}
+
+/** Waits until the program in the session printed READY (restored screen or live output). */
+export async function waitReady(client: BenchClient): Promise<void> {
+  let tail = "";
+  let seen = false;
+  client.onChunk = (chunk) => {
+    tail = tail.slice(-READY.length) + chunk.toString("latin1");
+    seen ||= tail.includes(READY);
+  };
+  await client.restored();
+  await client.until(() => seen, 30_000, "READY");
+  client.onChunk = undefined;
+}

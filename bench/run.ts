@@ -1,0 +1,167 @@
+/**
+ * `npm run bench`: the gateway against the ceilings, side by side in one run. Every measurement starts a fresh
+ * gateway process; configurations are interleaved run by run and the table shows medians and same-run ratios.
+ * Options: --mb=200 --runs=3 --keys=1000 --sessions=500 --smoke (tiny sizes) --readme (write the table
+ * into README.md) --json=FILE (write the raw samples).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { packageRoot } from "../src/paths.js";
+import { startGatewayProcess, type BenchAgent } from "./gateway-process.js";
+import { echoLatencies, interruptLatency, startFlood } from "./latency.js";
+import { memoryPerSession } from "./memory.js";
+import { writePayload, type Payload } from "./payload.js";
+import { benchAgents } from "./programs.js";
+import { machineLine, markdownTable, textTable, updateReadme } from "./report.js";
+import { npmStartMs, promptMs, reattachMs } from "./startup.js";
+import { summarize, type Samples } from "./summary.js";
+import { ceilingThroughput, gatewayThroughput } from "./throughput.js";
+
+/** Sizes of one bench run. */
+export interface BenchOptions {
+  readonly mb: number;
+  readonly runs: number;
+  readonly keystrokes: number;
+  /** Sessions open at once in the many-sessions measurement. */
+  readonly sessions: number;
+  /** Sessions opened to measure memory per session. */
+  readonly memorySessions: number;
+  readonly interrupts: number;
+  readonly reattaches: number;
+  readonly scrollbackLines: number;
+}
+
+const FULL: BenchOptions = { mb: 200, runs: 3, keystrokes: 1000, sessions: 500, memorySessions: 50, interrupts: 10, reattaches: 5, scrollbackLines: 10_000 };
+const SMOKE: BenchOptions = { mb: 2, runs: 1, keystrokes: 20, sessions: 5, memorySessions: 3, interrupts: 1, reattaches: 1, scrollbackLines: 10_000 };
+
+const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      mb: { type: "string" },
+      runs: { type: "string" },
+      keys: { type: "string" },
+      sessions: { type: "string" },
+      smoke: { type: "boolean", default: false },
+      readme: { type: "boolean", default: false },
+      json: { type: "string" },
+    },
+  });
+  const base = values.smoke ? SMOKE : FULL;
+  const options: BenchOptions = {
+    ...base,
+    mb: count(values.mb, "mb") ?? base.mb,
+    runs: count(values.runs, "runs") ?? base.runs,
+    keystrokes: count(values.keys, "keys") ?? base.keystrokes,
+    sessions: count(values.sessions, "sessions") ?? base.sessions,
+  };
+  const loadAtStart = loadavg()[0]!;
+  const dir = mkdtempSync(path.join(tmpdir(), "gw-bench-data-"));
+  try {
+    const samples = await measure(options, dir);
+    const rows = summarize(samples, options);
+    const title = `${machineLine(loadAtStart)} Payload ${options.mb} MB; ${options.runs} interleaved runs; medians.`;
+    process.stdout.write(`\n${title}\n\n${textTable(rows)}\n`);
+    if (values.json) writeFileSync(values.json, JSON.stringify({ options, samples, rows }, null, 2));
+    if (values.readme) updateReadme(path.join(packageRoot(), "README.md"), `${title}\n\n${markdownTable(rows)}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function measure(options: BenchOptions, dir: string): Promise<Samples> {
+  log(`writing a ${options.mb} MB payload`);
+  const stream = writePayload(path.join(dir, "stream.txt"), { bytes: options.mb * 1e6 });
+  const lines1k = writePayload(path.join(dir, "lines1k.txt"), { lines: 1000 });
+  const lines10k = writePayload(path.join(dir, "lines10k.txt"), { lines: options.scrollbackLines });
+  const marker = `INTERRUPTED-${process.pid}`;
+  const agents = benchAgents({ stream: stream.file, lines1k: lines1k.file, lines10k: lines10k.file }, marker);
+  const samples: Samples = {
+    throughput: { python: [], nodePty: [], fast: [], parse: [] },
+    echoIdle: [], echoFlood: [], floodMbps: [], interrupt: [], memoryIdle: [], memory1k: [], many: [],
+    reattach: [], nodeStart: [], npmStart: [], prompt: [],
+  };
+  for (let run = 0; run < options.runs; run++) {
+    // Rotate the order from run to run so that no configuration always goes first or last.
+    const configs = [
+      () => ceilingThroughput(stream, "python").then((s) => samples.throughput.python.push(s)),
+      () => ceilingThroughput(stream, "node-pty").then((s) => samples.throughput.nodePty.push(s)),
+      () => gatewayThroughput(stream, agents, "receive").then((s) => samples.throughput.fast.push(s)),
+      () => gatewayThroughput(stream, agents, "parse").then((s) => samples.throughput.parse.push(s)),
+    ];
+    for (let i = 0; i < configs.length; i++) {
+      log(`run ${run + 1}/${options.runs}: throughput ${i + 1}/${configs.length}`);
+      await configs[(i + run) % configs.length]!();
+    }
+    log(`run ${run + 1}: latency`);
+    await latencyRun(options, agents, marker, samples);
+    log(`run ${run + 1}: memory`);
+    await memoryRun(options, agents, lines1k, samples);
+    log(`run ${run + 1}: ${options.sessions} sessions`);
+    await manySessionsRun(options, agents, samples);
+    log(`run ${run + 1}: start-up and re-attach`);
+    samples.npmStart.push(await npmStartMs(agents));
+    await startupRun(options, agents, lines10k, samples);
+  }
+  return samples;
+}
+
+async function latencyRun(options: BenchOptions, agents: BenchAgent[], marker: string, samples: Samples): Promise<void> {
+  const gateway = await startGatewayProcess({ agents });
+  try {
+    samples.nodeStart.push(gateway.startMs);
+    samples.echoIdle.push(await echoLatencies(gateway, options.keystrokes));
+    const flood = await startFlood(gateway);
+    samples.echoFlood.push(await echoLatencies(gateway, options.keystrokes));
+    samples.floodMbps.push((await flood.stop()).mbps);
+    for (let i = 0; i < options.interrupts; i++) samples.interrupt.push(await interruptLatency(gateway, marker));
+  } finally {
+    await gateway.close();
+  }
+}
+
+async function memoryRun(options: BenchOptions, agents: BenchAgent[], lines1k: Payload, samples: Samples): Promise<void> {
+  const gateway = await startGatewayProcess({ agents, maxSessions: 2 * options.memorySessions + 10 });
+  try {
+    samples.memoryIdle.push((await memoryPerSession(gateway, { agent: "shell", count: options.memorySessions })).perSession);
+    const withLines = await memoryPerSession(gateway, { agent: "bench-lines1k", count: options.memorySessions, expect: lines1k.lastLine });
+    samples.memory1k.push(withLines.perSession);
+  } finally {
+    await gateway.close();
+  }
+}
+
+async function manySessionsRun(options: BenchOptions, agents: BenchAgent[], samples: Samples): Promise<void> {
+  const gateway = await startGatewayProcess({ agents, maxSessions: options.sessions + 10 });
+  try {
+    const startAt = performance.now();
+    const opened = await memoryPerSession(gateway, { agent: "shell", count: options.sessions - 1 });
+    const openMs = performance.now() - startAt;
+    const echo = await echoLatencies(gateway, options.keystrokes);
+    samples.many.push({ perSession: opened.perSession, rss: opened.total, openMs, echo });
+  } finally {
+    await gateway.close();
+  }
+}
+
+async function startupRun(options: BenchOptions, agents: BenchAgent[], lines10k: Payload, samples: Samples): Promise<void> {
+  const gateway = await startGatewayProcess({ agents });
+  try {
+    samples.prompt.push(await promptMs(gateway));
+    samples.reattach.push(...(await reattachMs(gateway, lines10k, options.reattaches)));
+  } finally {
+    await gateway.close();
+  }
+}
+
+function count(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a whole number above 0, got ${value}`);
+  return n;
+}
+
+await main();

@@ -1,0 +1,132 @@
+import type { Row } from "./report.js";
+import type { BenchOptions } from "./run.js";
+import { max, median, percentile } from "./stats.js";
+import type { ThroughputSample } from "./throughput.js";
+
+/** Everything one bench run measured, run by run. */
+export interface Samples {
+  readonly throughput: { python: ThroughputSample[]; nodePty: ThroughputSample[]; fast: ThroughputSample[]; parse: ThroughputSample[] };
+  /** Echo round trips per run, in ms. */
+  readonly echoIdle: number[][];
+  readonly echoFlood: number[][];
+  /** The neighbour's flood rate during echoFlood, per run. */
+  readonly floodMbps: number[];
+  readonly interrupt: { ms: number; discarded: number }[];
+  /** Bytes of gateway RSS per session, per run. */
+  readonly memoryIdle: number[];
+  readonly memory1k: number[];
+  readonly many: { perSession: number; rss: number; openMs: number; echo: number[] }[];
+  readonly reattach: number[];
+  readonly nodeStart: number[];
+  readonly npmStart: number[];
+  readonly prompt: number[];
+}
+
+const f = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
+const kb = (bytes: number) => `${f(bytes / 1024, 0)} KB`;
+
+/** Medians of the runs, same-run ratios, and each target checked. */
+export function summarize(s: Samples, options: BenchOptions): Row[] {
+  const { python, nodePty, fast, parse } = s.throughput;
+  const mbps = (xs: ThroughputSample[]) => median(xs.map((x) => x.mbps));
+  const ratio = (a: ThroughputSample[], b: ThroughputSample[]) => median(a.map((x, i) => x.mbps / b[i]!.mbps));
+  const cpuPerMb = (xs: ThroughputSample[]) => median(xs.map((x) => x.cpuMs / (x.bytes / 1e6)));
+  const fastRatio = ratio(fast, nodePty);
+  const gatewayRuns = [...fast, ...parse];
+  const lost = gatewayRuns.reduce((sum, x) => sum + x.lost, 0);
+  const corrupt = gatewayRuns.filter((x) => x.corrupt).length;
+  const discarded = parse.reduce((sum, x) => sum + (x.discarded ?? 0), 0) + s.interrupt.reduce((sum, x) => sum + x.discarded, 0);
+  const nodePtyLossy = nodePty.filter((x) => x.lost !== 0);
+  const pcts = (runs: number[][], p: number) => median(runs.map((r) => percentile(r, p)));
+  const echo = (runs: number[][]) => ({ p50: pcts(runs, 50), p99: pcts(runs, 99) });
+  const idle = echo(s.echoIdle);
+  const flood = echo(s.echoFlood);
+  const many = echo(s.many.map((m) => m.echo));
+  const interrupts = s.interrupt.map((x) => x.ms);
+  const mb = options.mb;
+
+  return [
+    {
+      measure: `Throughput, ${mb} MB, fast client (MB/s)`,
+      gateway: f(mbps(fast)),
+      reference: `node-pty read directly ${f(mbps(nodePty))}; PTY loop (Python) ${f(mbps(python))}`,
+      ratio: `${f(fastRatio, 2)}x node-pty; ${f(ratio(fast, python), 2)}x PTY loop`,
+      target: ">= 0.85x node-pty",
+      met: fastRatio >= 0.85,
+    },
+    {
+      measure: `Throughput, ${mb} MB, client parsing with @xterm/headless (MB/s)`,
+      gateway: f(mbps(parse)),
+      reference: `node-pty read directly ${f(mbps(nodePty))}`,
+      ratio: `${f(ratio(parse, nodePty), 2)}x node-pty`,
+      target: 'no "write data discarded"',
+      met: discarded === 0,
+    },
+    {
+      measure: "Bytes lost or changed, every gateway run (checked by SHA-1)",
+      gateway: `${lost} lost, ${corrupt} of ${gatewayRuns.length} runs changed`,
+      reference: `node-pty read directly lost bytes in ${nodePtyLossy.length} of ${nodePty.length} runs (up to ${max(nodePty.map((x) => x.lost))})`,
+      target: "0",
+      met: lost === 0 && corrupt === 0,
+    },
+    {
+      measure: "Server CPU per MB streamed, fast client (ms)",
+      gateway: f(cpuPerMb(fast)),
+      reference: `node-pty read directly ${f(cpuPerMb(nodePty))}; PTY loop ${f(cpuPerMb(python))}`,
+    },
+    { measure: "Gateway peak RSS while streaming (MB)", gateway: f(median(gatewayRuns.map((x) => (x.peakRss ?? NaN) / 2 ** 20)), 0) },
+    {
+      measure: `Keystroke echo p50 / p99, idle (ms, ${options.keystrokes} keys)`,
+      gateway: `${f(idle.p50, 2)} / ${f(idle.p99, 2)}`,
+      target: "<= 0.3 / <= 2",
+      met: idle.p50 <= 0.3 && idle.p99 <= 2,
+    },
+    {
+      measure: "Keystroke echo p50 / p99, a neighbour session flooding (ms)",
+      gateway: `${f(flood.p50, 2)} / ${f(flood.p99, 2)}`,
+      reference: `neighbour streaming at ${f(median(s.floodMbps))} MB/s meanwhile`,
+      target: "<= 0.3 / <= 2",
+      met: flood.p50 <= 0.3 && flood.p99 <= 2,
+    },
+    {
+      measure: `Ctrl-C during a flood until the marker is parsed, median / worst (ms, ${interrupts.length} tries)`,
+      gateway: `${f(median(interrupts))} / ${f(max(interrupts))}`,
+      target: "<= 50 / <= 100",
+      met: median(interrupts) <= 50 && max(interrupts) <= 100,
+    },
+    {
+      measure: "Gateway memory per idle shell session",
+      gateway: kb(median(s.memoryIdle)),
+      target: "<= 300 KB",
+      met: median(s.memoryIdle) <= 300 * 1024,
+    },
+    {
+      measure: "Gateway memory per session with 1000 lines of scrollback (attached once)",
+      gateway: kb(median(s.memory1k)),
+      target: "<= 3 MB",
+      met: median(s.memory1k) <= 3 * 2 ** 20,
+    },
+    {
+      measure: `${options.sessions} sessions open: memory per session; gateway RSS; time to open`,
+      gateway: `${kb(median(s.many.map((m) => m.perSession)))}; ${f(median(s.many.map((m) => m.rss)) / 2 ** 20, 0)} MB; ${f(median(s.many.map((m) => m.openMs)) / 1000)} s`,
+    },
+    {
+      measure: `${options.sessions} sessions open: keystroke echo p50 / p99 (ms)`,
+      gateway: `${f(many.p50, 2)} / ${f(many.p99, 2)}`,
+      target: "p99 <= 3",
+      met: many.p99 <= 3,
+    },
+    {
+      measure: `Re-attach with ${options.scrollbackLines.toLocaleString("en")} lines of scrollback, median / worst (ms)`,
+      gateway: `${f(median(s.reattach))} / ${f(max(s.reattach))}`,
+      target: "<= 100",
+      met: max(s.reattach) <= 100,
+    },
+    {
+      measure: "`npm start` (with its prestart build) to a healthy /healthz (ms)",
+      gateway: f(median(s.npmStart), 0),
+      reference: `\`node dist/src/main.js\` ${f(median(s.nodeStart), 0)}`,
+    },
+    { measure: "New session to a shell prompt on the client (ms)", gateway: f(median(s.prompt)) },
+  ];
+}
