@@ -4,10 +4,10 @@
  * apps.get, SCIM Me, token create/list/delete and the workspace API. Every request is recorded; faults can
  * be injected per path; tokens expire by the wall clock.
  */
-import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { FakeWorkspace, apiError, type FakeReply, type WorkspaceEntry } from "./databricks-workspace.js";
+import { MALFORMED, appBody, defaultErrorBody, hex, matches, parseBody, send, splitOnce, tokenInfo } from "./databricks-wire.js";
 
 /** A personal access token the fake knows. */
 export interface FakeToken {
@@ -248,63 +248,4 @@ export async function startFakeDatabricks(): Promise<FakeDatabricks> {
         server.close(() => resolve());
       }),
   };
-}
-
-const MALFORMED = Symbol("malformed");
-
-function parseBody(text: string, contentType: string | undefined): unknown {
-  if (text === "") return undefined;
-  if ((contentType ?? "").includes("application/x-www-form-urlencoded")) return Object.fromEntries(new URLSearchParams(text));
-  try {
-    return JSON.parse(text);
-  } catch {
-    return (contentType ?? "").includes("json") ? MALFORMED : text;
-  }
-}
-
-function send(res: http.ServerResponse, reply: FakeReply, headers: Record<string, string> = {}): void {
-  const text = reply.body === undefined ? "" : JSON.stringify(reply.body);
-  res.writeHead(reply.status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
-
-function defaultErrorBody(status: number): unknown {
-  if (status < 400) return {};
-  const codes: Record<number, string> = { 429: "REQUEST_LIMIT_EXCEEDED", 503: "TEMPORARILY_UNAVAILABLE", 500: "INTERNAL_ERROR" };
-  return { error_code: codes[status] ?? String(status), message: `Injected fault: HTTP ${status}` };
-}
-
-function matches(pattern: string | RegExp, route: string): boolean {
-  return typeof pattern === "string" ? pattern === route : pattern.test(route);
-}
-
-function tokenInfo(token: FakeToken): Record<string, unknown> {
-  return { token_id: token.tokenId, creation_time: token.createdAt, expiry_time: token.expiresAt, comment: token.comment };
-}
-
-function appBody(name: string, app: { creator: string; createdAt: number }, clientId: string, url: string): unknown {
-  const created = new Date(app.createdAt).toISOString();
-  return {
-    name,
-    id: `app-${name}`,
-    description: "",
-    creator: app.creator,
-    updater: app.creator,
-    create_time: created,
-    update_time: created,
-    url: `${url.replace("127.0.0.1", `${name}.apps.127.0.0.1`)}`,
-    app_status: { state: "RUNNING", message: "App has status: App is running" },
-    compute_status: { state: "ACTIVE", message: "App compute is running." },
-    service_principal_client_id: clientId,
-    service_principal_name: `app-${name}`,
-  };
-}
-
-function splitOnce(text: string, separator: string): [string, string] {
-  const index = text.indexOf(separator);
-  return index < 0 ? [text, ""] : [text.slice(0, index), text.slice(index + separator.length)];
-}
-
-function hex(bytes: number): string {
-  return randomBytes(bytes).toString("hex");
 }
