@@ -3,7 +3,8 @@ import { backoffMs, systemClock, type Clock } from "./clock.js";
 import type { ProfileWriter } from "./databrickscfg.js";
 import { mintToken, sameUser } from "./mint.js";
 import { Revocations } from "./revocations.js";
-import { describeFailure, scrub, type CallFailure, type MintedToken, type TokenApi } from "./token-api.js";
+import { describeFailure, type CallFailure, type TokenApi } from "./token-api.js";
+import { TokenHolder, type Held } from "./token-holder.js";
 import type { TokenSource, TokenStateName, TokenStatus } from "./types.js";
 
 /** SIGTERM leaves 15 s before SIGKILL; revoking the current token may take this much of it. */
@@ -36,16 +37,6 @@ export interface TokenManagerOptions {
   readonly clock?: Clock;
 }
 
-/** The token in use and what the gateway knows about it. */
-interface Held {
-  readonly value: string;
-  /** Set for tokens the gateway created: only those are ever revoked. */
-  readonly minted: MintedToken | undefined;
-  /** When the gateway created it; null for a pasted token, whose age is unknown. */
-  readonly since: number | null;
-  readonly expiresAt: number | null;
-}
-
 /** What a paste came to: the status, or an HTTP status and message for the route. */
 export type AcceptResult =
   | { readonly ok: true; readonly status: TokenStatus }
@@ -53,29 +44,23 @@ export type AcceptResult =
 
 /**
  * Holds the owner's PAT and keeps it fresh: every rotation interval while a terminal session lives it
- * creates a new short-lived token with the current one, checks it, switches every user to it
- * (~/.databrickscfg, then subscribers), and only then revokes the token it replaced when the gateway
- * created it. One rotation at a time; failures back off while the token still works; a paste always wins.
+ * creates a new short-lived token with the current one, checks it, switches every user to it, and only
+ * then revokes the token it replaced when the gateway created it. One rotation at a time; failures back
+ * off while the token still works; a paste always wins over a rotation in flight.
  */
 export class TokenManager implements TokenSource {
   private readonly clock: Clock;
   private readonly log: Logger;
-  private readonly listeners = new Set<(token: string | undefined) => void>();
   private readonly abort = new AbortController();
   private readonly revocations: Revocations | undefined;
-  private held: Held | undefined;
-  /** Why there is no token, when it was lost rather than never given. */
-  private lost: "expired" | "error" | undefined;
+  private readonly holder: TokenHolder;
   private lastError: string | null = null;
-  private rotatedAt: number | null = null;
   private failures = 0;
   private retryAt: number | undefined;
   /** Bumped by every paste: a rotation begun before one must not replace it. */
   private generation = 0;
   private rotation: Promise<void> | undefined;
   private rotateTimer: unknown;
-  private expiryTimer: unknown;
-  private switching: Promise<unknown> = Promise.resolve();
   private knownUser: string | undefined;
   private unsubscribe: (() => void) | undefined;
   private started = false;
@@ -84,7 +69,9 @@ export class TokenManager implements TokenSource {
   constructor(private readonly options: TokenManagerOptions) {
     this.clock = options.clock ?? systemClock;
     this.log = options.logger.child({ component: "token" });
-    this.revocations = options.api ? new Revocations({ api: options.api, clock: this.clock, logger: this.log }) : undefined;
+    const revocations = options.api ? new Revocations({ api: options.api, clock: this.clock, logger: this.log }) : undefined;
+    this.revocations = revocations;
+    this.holder = new TokenHolder({ profile: options.profile, clock: this.clock, logger: this.log, retire: (t) => revocations?.add(t) });
   }
 
   /** Takes up DATABRICKS_TOKEN (written to ~/.databrickscfg) and starts following the sessions. */
@@ -99,25 +86,27 @@ export class TokenManager implements TokenSource {
       this.log.warn(this.lastError);
       return;
     }
-    await this.exclusive(() => this.switchTo({ value: initial, minted: undefined, since: null, expiresAt: null }));
+    const error = await this.holder.exclusive(() => this.holder.switchTo({ value: initial, minted: undefined, since: null, expiresAt: null }));
+    this.lastError = error ?? null;
   }
 
   current(): string | undefined {
-    return this.held?.value;
+    return this.holder.held?.value;
   }
 
   status(): TokenStatus {
+    const { held, lost, switchedAt } = this.holder;
     const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
     let state: TokenStateName;
-    if (!this.held) state = this.lost ?? "missing";
+    if (!held) state = lost?.reason ?? "missing";
     else if (this.rotation) state = "rotating";
     else state = this.failures > 0 ? "error" : "active";
-    return { state, expiresAt: iso(this.held?.expiresAt), rotatedAt: iso(this.rotatedAt), lastError: this.lastError };
+    const lastError = held ? this.lastError : (lost?.message ?? this.lastError);
+    return { state, expiresAt: iso(held?.expiresAt), rotatedAt: iso(switchedAt), lastError };
   }
 
   subscribe(listener: (token: string | undefined) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.holder.subscribe(listener);
   }
 
   /**
@@ -128,8 +117,7 @@ export class TokenManager implements TokenSource {
     const { api } = this.options;
     if (this.closing) return refuse(503, "shutting_down", "The gateway is shutting down.");
     if (!api) return refuse(409, "tokens_disabled", `The gateway takes no token: ${this.options.disabledReason ?? "no workspace"}.`);
-    const owner = this.owner();
-    if (owner === undefined && this.options.requireOwner) {
+    if (this.owner() === undefined && this.options.requireOwner) {
       return refuse(503, "owner_unknown", "The app's owner is not known yet; try again in a moment.");
     }
     let userName: string;
@@ -137,10 +125,8 @@ export class TokenManager implements TokenSource {
       ({ userName } = await api.me(token, this.abort.signal));
     } catch (error) {
       const failure = describeFailure(error, [token], this.abort.signal);
-      this.log.info({ status: failure.status, kind: failure.kind }, "pasted token refused by the workspace");
-      if (failure.kind === "rejected") {
-        return refuse(401, "token_rejected", "The workspace rejected this token (invalid, expired or revoked).");
-      }
+      this.log.info({ status: failure.status, kind: failure.kind }, "pasted token could not be checked");
+      if (failure.kind === "rejected") return refuse(401, "token_rejected", "The workspace rejected this token (invalid, expired or revoked).");
       if (failure.kind === "cancelled") return refuse(503, "shutting_down", "The gateway is shutting down.");
       return refuse(502, "workspace_unreachable", `Could not check the token with the workspace: ${failure.message}`);
     }
@@ -150,16 +136,14 @@ export class TokenManager implements TokenSource {
       return refuse(403, "not_owner", "This token belongs to another user; paste a token of the app's owner.");
     }
     if (this.closing) return refuse(503, "shutting_down", "The gateway is shutting down.");
-    const switched = await this.exclusive(async () => {
-      const ok = await this.switchTo({ value: token, minted: undefined, since: null, expiresAt: null });
-      if (ok) this.generation++;
-      return ok;
+    const error = await this.holder.exclusive(async () => {
+      const failed = await this.holder.switchTo({ value: token, minted: undefined, since: null, expiresAt: null });
+      if (!failed) this.generation++;
+      return failed;
     });
-    if (!switched) return refuse(500, "profile_write_failed", `Could not store the token: ${this.lastError ?? "unknown error"}`);
+    if (error) return refuse(500, "profile_write_failed", `Could not store the token: ${error}`);
     if (expected === undefined) this.knownUser = userName;
-    this.failures = 0;
-    this.retryAt = undefined;
-    this.lastError = null;
+    this.succeeded();
     this.log.info("pasted token accepted");
     this.plan();
     return { ok: true, status: this.status() };
@@ -170,19 +154,16 @@ export class TokenManager implements TokenSource {
     return (this.closing ??= (async () => {
       this.unsubscribe?.();
       this.clock.clearTimeout(this.rotateTimer);
-      this.clock.clearTimeout(this.expiryTimer);
       this.abort.abort();
       await this.rotation?.catch(() => undefined);
-      await this.switching.catch(() => undefined);
-      const held = this.held;
-      if (held?.minted && this.revocations) {
-        this.revocations.add(held.minted);
-        this.held = undefined;
-        await this.options.profile.write(undefined).catch(() => undefined);
-        this.notify(undefined);
+      await this.holder.settled();
+      const minted = this.holder.held?.minted;
+      if (minted && this.revocations) {
+        this.revocations.add(minted);
+        await this.holder.clear();
       }
       await this.revocations?.flush(CLOSE_REVOKE_MS);
-      this.listeners.clear();
+      this.holder.close();
     })());
   }
 
@@ -194,7 +175,7 @@ export class TokenManager implements TokenSource {
   private plan(): void {
     this.clock.clearTimeout(this.rotateTimer);
     this.rotateTimer = undefined;
-    const held = this.held;
+    const { held } = this.holder;
     if (this.closing || !held || !this.options.api || this.rotation || this.options.sessions.liveCount() === 0) return;
     const due = this.retryAt ?? (held.since === null ? 0 : held.since + this.options.rotationIntervalSeconds * 1000);
     const wait = due - this.clock.now();
@@ -203,8 +184,9 @@ export class TokenManager implements TokenSource {
   }
 
   private rotate(): void {
-    if (this.rotation || this.closing || !this.held) return;
-    this.rotation = this.rotateOnce()
+    const { held } = this.holder;
+    if (this.rotation || this.closing || !held) return;
+    this.rotation = this.rotateOnce(held)
       .catch((error: unknown) => this.log.error({ err: error }, "token rotation failed unexpectedly"))
       .finally(() => {
         this.rotation = undefined;
@@ -212,9 +194,8 @@ export class TokenManager implements TokenSource {
       });
   }
 
-  private async rotateOnce(): Promise<void> {
+  private async rotateOnce(held: Held): Promise<void> {
     const api = this.options.api!;
-    const held = this.held!;
     const generation = this.generation;
     this.log.info("rotating the token");
     const result = await mintToken({
@@ -227,30 +208,28 @@ export class TokenManager implements TokenSource {
     });
     if (!result.ok) {
       if (result.step === "check") this.revocations?.add(result.discard);
-      if (result.failure.kind === "cancelled" || this.held !== held) return;
-      if (result.step === "check" && result.wrongUser) return this.loseToken(held, "error", "DATABRICKS_TOKEN belongs to another user than the owner");
+      if (result.failure.kind === "cancelled" || this.holder.held !== held) return;
+      if (result.step === "check" && result.wrongUser) {
+        return this.holder.lose(held, "error", "DATABRICKS_TOKEN belongs to another user than the owner");
+      }
       if (result.step === "create" && result.failure.kind === "rejected" && (await this.isDead(held))) {
-        return this.loseToken(held, "expired", "the workspace no longer accepts the token");
+        return this.holder.lose(held, "expired", "the workspace no longer accepts the token");
       }
       return this.failed(result.failure);
     }
     const minted = result.token;
-    const switched = await this.exclusive(async () => {
+    const outcome = await this.holder.exclusive(async () => {
       // A paste while minting wins: the token minted from the older one is not used.
-      if (this.generation !== generation || this.closing || this.held !== held) return "superseded";
-      return (await this.switchTo({ value: minted.value, minted, since: this.clock.now(), expiresAt: minted.expiresAt }))
-        ? "switched"
-        : "failed";
+      if (this.generation !== generation || this.closing || this.holder.held !== held) return "superseded";
+      return (await this.holder.switchTo({ value: minted.value, minted, since: this.clock.now(), expiresAt: minted.expiresAt })) ?? "switched";
     });
-    if (switched !== "switched") {
+    if (outcome !== "switched") {
       this.revocations?.add(minted);
-      if (switched === "failed") this.failed({ kind: "transient", status: undefined, message: this.lastError ?? "switch failed" });
+      if (outcome !== "superseded") this.failed({ kind: "transient", status: undefined, message: outcome });
       return;
     }
     if (this.options.owner() === undefined && this.knownUser === undefined) this.knownUser = result.userName;
-    this.failures = 0;
-    this.retryAt = undefined;
-    this.lastError = null;
+    this.succeeded();
     this.log.info({ tokenId: minted.id, expiresAt: minted.expiresAt }, "token rotated");
   }
 
@@ -264,84 +243,18 @@ export class TokenManager implements TokenSource {
     }
   }
 
+  private succeeded(): void {
+    this.failures = 0;
+    this.retryAt = undefined;
+    this.lastError = null;
+  }
+
   private failed(failure: CallFailure): void {
     this.failures++;
     const wait = backoffMs(this.failures);
     this.retryAt = this.clock.now() + wait;
     this.lastError = `rotation failed: ${failure.message}`;
     this.log.warn({ error: failure.message, status: failure.status, failures: this.failures, retryInMs: wait }, "token rotation failed");
-  }
-
-  /**
-   * Makes `next` the token everyone uses: ~/.databrickscfg first (the one step that can fail, so nothing is
-   * switched when it does), then memory and subscribers; then revokes the replaced token if the gateway
-   * created it. Runs inside exclusive(). False when the profile could not be written.
-   */
-  private async switchTo(next: Held): Promise<boolean> {
-    try {
-      await this.options.profile.write(next.value);
-    } catch (error) {
-      this.lastError = `cannot write ~/.databrickscfg: ${scrub((error as Error).message, [next.value])}`;
-      this.log.error({ error: this.lastError }, "token switch failed");
-      return false;
-    }
-    const replaced = this.held;
-    this.held = next;
-    this.lost = undefined;
-    this.rotatedAt = this.clock.now();
-    this.armExpiry(next);
-    this.notify(next.value);
-    if (replaced?.minted && replaced.value !== next.value) this.revocations?.add(replaced.minted);
-    return true;
-  }
-
-  private armExpiry(held: Held): void {
-    this.clock.clearTimeout(this.expiryTimer);
-    this.expiryTimer = undefined;
-    if (held.expiresAt === null) return;
-    this.expiryTimer = this.clock.setTimeout(
-      () => {
-        void this.loseToken(held, "expired", "the token expired before it could be rotated");
-      },
-      Math.max(0, held.expiresAt - this.clock.now()),
-    );
-  }
-
-  /** The token is gone (expired, dead, or not the owner's): everyone is told, the page will ask for a new one. */
-  private async loseToken(lostToken: Held, reason: "expired" | "error", message: string): Promise<void> {
-    await this.exclusive(async () => {
-      if (this.held !== lostToken) return; // replaced meanwhile (a paste): nothing is lost
-      this.clock.clearTimeout(this.expiryTimer);
-      this.clock.clearTimeout(this.rotateTimer);
-      // The file first: whoever sees the new state finds ~/.databrickscfg already without the token.
-      await this.options.profile.write(undefined).catch((error: unknown) => {
-        this.log.error({ error: (error as Error).message }, "cannot clear the token from ~/.databrickscfg");
-      });
-      this.held = undefined;
-      this.lost = reason;
-      this.lastError = message;
-      this.failures = 0;
-      this.retryAt = undefined;
-      this.log.warn({ reason: message }, "token lost; a new one must be pasted");
-      this.notify(undefined);
-    });
-  }
-
-  private notify(token: string | undefined): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(token);
-      } catch (error) {
-        this.log.error({ error: scrub((error as Error)?.message ?? String(error), [token]) }, "token subscriber failed");
-      }
-    }
-  }
-
-  /** Switches run one at a time, so memory and ~/.databrickscfg never disagree. */
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.switching.then(fn, fn);
-    this.switching = run.catch(() => undefined);
-    return run;
   }
 }
 

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startFakeDatabricks, type FakeDatabricks, type FakeRequest } from "../fakes/databricks.js";
@@ -15,6 +15,21 @@ async function waitUntil(predicate: () => boolean, timeoutMs: number, what: stri
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Every process's command line and environment on this machine that can be read, as one text. */
+function processTexts(): string {
+  const texts: string[] = [];
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    for (const file of ["cmdline", "environ"]) {
+      try {
+        texts.push(readFileSync(`/proc/${pid}/${file}`, "latin1"));
+      } catch {
+        // Gone, or another user's.
+      }
+    }
+  }
+  return texts.join("\n");
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -82,6 +97,11 @@ describe("token rotation against the fake workspace", () => {
     expect(seen.slice(0, 4)).toEqual([pasted, all[0]!.value, all[1]!.value, all[2]!.value]);
     expect(cfg()).toContain(`token = ${gw.gateway.tokens.current()}\n`);
     expect(statSync(path.join(gw.home, ".databrickscfg")).mode & 0o777).toBe(0o600);
+    // No token in any process's arguments or environment (the session's shell included).
+    const [session] = (await gw.api("GET", "/api/sessions")).body;
+    expect(readFileSync(`/proc/${session.pid}/environ`, "latin1")).toContain("TERM_PROGRAM=agent-terminal-gateway"); // readable
+    const processes = processTexts();
+    for (const token of fake.tokens) expect(processes).not.toContain(token.value);
     const body = await status();
     expect(body.state).toMatch(/active|rotating/);
     expect(Date.parse(body.expiresAt)).toBeGreaterThan(Date.now());
