@@ -22,13 +22,13 @@ declare global {
 describe("content security policy in Chromium", () => {
   let gw: TestGateway;
   let browser: TestBrowser;
-  const console: string[] = [];
+  const consoleLines: string[] = [];
 
   beforeAll(async () => {
     gw = await startGateway({ env: { APP_OWNER: OWNER }, headers: { "X-Forwarded-Email": OWNER } });
     browser = await launchBrowser({ ignoreConsole: OPTIONAL_ENDPOINTS });
     await browser.context.setExtraHTTPHeaders({ "X-Forwarded-Email": OWNER });
-    browser.context.on("console", (msg) => void console.push(msg.text()));
+    browser.context.on("console", (msg) => void consoleLines.push(msg.text()));
     // Init scripts run outside the page's CSP, so the listener sees every violation from the first byte on.
     await browser.context.addInitScript(() => {
       window.__violations = [];
@@ -55,7 +55,7 @@ describe("content security policy in Chromium", () => {
     // The status bar names the signed-in user, from GET /api/me.
     await expect.poll(() => page.locator("#status-email").innerText({ timeout: 1000 }).catch(() => "")).toContain(OWNER);
     expect(await violations(page)).toEqual([]);
-    expect(console.filter((line) => /Content Security Policy/i.test(line))).toEqual([]);
+    expect(consoleLines.filter((line) => /Content Security Policy/i.test(line))).toEqual([]);
     expect(browser.errors).toEqual([]);
     await page.close();
   });
@@ -82,7 +82,7 @@ describe("content security policy in Chromium", () => {
     try {
       const page = await browser.context.newPage();
       await page.goto(`http://127.0.0.1:${(framer.address() as AddressInfo).port}/`);
-      await expect.poll(() => console.some((line) => /frame-ancestors/.test(line))).toBe(true);
+      await expect.poll(() => consoleLines.some((line) => /frame-ancestors/.test(line))).toBe(true);
       const frame = page.frames().find((f) => f !== page.mainFrame());
       expect(await frame?.title().catch(() => "")).not.toBe(await titleOf(gw.url));
       await page.close();
