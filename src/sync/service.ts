@@ -1,9 +1,9 @@
 import { existsSync, realpathSync } from "node:fs";
-import path from "node:path";
 import type { Logger } from "pino";
 import { statusOf, userClient } from "../databricks/client.js";
 import type { TokenSource } from "../token/types.js";
 import { applyPlan, isRetryable } from "./apply.js";
+import { catchUp, repoName } from "./catch-up.js";
 import { BlobReader, hasCommit, type GitEnv } from "./git.js";
 import { installHooks } from "./install-hooks.js";
 import { startNotifyListener, type NotifyListener } from "./notify.js";
@@ -115,7 +115,7 @@ export function createSyncService(options: SyncOptions): SyncService {
   const pass = async (): Promise<void> => {
     const groups = new Map<string, { dir: string; entries: SpoolEntry[] }>();
     for (const entry of await spool.scan()) {
-      const name = repoName(entry.repo);
+      const name = repoName(projectsReal, entry.repo);
       if (name === undefined) {
         logger.debug({ repo: entry.repo }, "commit outside the projects folder: not synced");
         await spool.remove([entry]);
@@ -220,23 +220,11 @@ export function createSyncService(options: SyncOptions): SyncService {
     logger.warn({ repo: name, status, retryInMs: delayMs, error: message }, "workspace sync failed; will retry");
   };
 
-  /** The repository's path under the projects folder, or undefined when it is not under it. */
-  const repoName = (dir: string): string | undefined => {
-    let real = dir;
-    try {
-      real = realpathSync(dir);
-    } catch {
-      // Removed since the commit: its name still tells which repository the entry was.
-    }
-    const rel = path.relative(projectsReal, real);
-    if (!rel || rel.startsWith("..") || path.isAbsolute(rel)) return undefined;
-    return rel.split(path.sep).join("/");
-  };
-
   return {
     async start() {
       projectsReal = realpathSync(options.projectsDir);
       state.load();
+      await catchUp({ state, spool, git: gitEnv, logger });
       await installHooks({ ...gitEnv, hooksDir: options.hooksDir, stateDir: options.stateDir, home: options.home, logger });
       notify = await startNotifyListener({ stateDir: options.stateDir, logger, onWake: () => schedule(options.debounceMs ?? DEFAULT_DEBOUNCE_MS) });
       unsubscribe = options.tokens.subscribe((token) => {

@@ -1,5 +1,5 @@
 import { mkdirSync } from "node:fs";
-import { readdir, readFile, rename, stat, unlink } from "node:fs/promises";
+import { readdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
 import { z } from "zod";
@@ -65,6 +65,14 @@ export class Spool {
       if (problem) await this.quarantine(name, problem);
     }
     return entries;
+  }
+
+  /** Queues a commit as the hook does (the gateway's own catch-up at start). */
+  async add(repo: string, commit: string): Promise<void> {
+    const name = `${BigInt(Date.now()) * 1000n}-${process.pid}-${Math.floor(Math.random() * 32768)}.json`;
+    const temp = path.join(this.dir, `.${name}.tmp`);
+    await writeFile(temp, JSON.stringify({ v: 1, repo, commit }) + "\n", { mode: 0o600 });
+    await rename(temp, path.join(this.dir, name));
   }
 
   /** Deletes entries whose commits are synced (or that can never be). */

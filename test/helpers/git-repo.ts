@@ -43,6 +43,11 @@ export class TestRepo {
     return new TestRepo(home, dir);
   }
 
+  /** An existing repository at `dir`, committed to with `home`'s git configuration. */
+  static open(home: string, dir: string): TestRepo {
+    return new TestRepo(home, dir);
+  }
+
   /** Writes (string or Buffer) or deletes (null) files, relative to the repository. */
   write(files: Record<string, string | Buffer | null>): void {
     for (const [name, content] of Object.entries(files)) {
