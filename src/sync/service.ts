@@ -61,6 +61,7 @@ export interface SyncService {
 }
 
 const DEFAULT_DEBOUNCE_MS = 150;
+const SWEEP_MS = 60_000;
 const DEFAULT_CONCURRENCY = 6;
 /** Each SDK call is bounded; a 10 MB import over a slow link still fits. */
 const DEFAULT_CALL_TIMEOUT_MS = 60_000;
@@ -107,7 +108,8 @@ export function createSyncService(options: SyncOptions): SyncService {
       schedule(0);
     } else {
       const next = backoff.nextDue([...pending.keys()]);
-      if (next !== undefined) schedule(Math.max(0, next - Date.now()));
+      // A wake-up can be lost (the hook's connection refused mid-restart): look at the spool now and then anyway.
+      schedule(Math.min(next === undefined ? Infinity : Math.max(0, next - Date.now()), SWEEP_MS));
     }
   };
 
