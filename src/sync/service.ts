@@ -1,17 +1,16 @@
-import { existsSync, realpathSync } from "node:fs";
+import { realpathSync } from "node:fs";
 import type { Logger } from "pino";
-import { statusOf, userClient } from "../databricks/client.js";
+import { statusOf } from "../databricks/client.js";
 import type { TokenSource } from "../token/types.js";
-import { applyPlan, isRetryable } from "./apply.js";
+import { isRetryable } from "./apply.js";
 import { catchUp, repoName } from "./catch-up.js";
-import { BlobReader, hasCommit, type GitEnv } from "./git.js";
+import type { GitEnv } from "./git.js";
 import { installHooks } from "./install-hooks.js";
 import { startNotifyListener, type NotifyListener } from "./notify.js";
 import { createOwnerResolver } from "./owner.js";
-import { planSync } from "./plan.js";
-import { MAX_IMPORT_BYTES, projectsRoot } from "./remote-names.js";
 import { Backoff, type RetryPolicy } from "./backoff.js";
 import { Spool, type SpoolEntry } from "./spool.js";
+import { syncRepository, type RepoSyncContext } from "./sync-repo.js";
 import { SyncStateStore, type SkippedFile } from "./state.js";
 
 /** GET /api/sync reports one of these per repository. */
@@ -76,7 +75,18 @@ export function createSyncService(options: SyncOptions): SyncService {
   const callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
   const resolveOwner = createOwnerResolver({ host: options.host, known: options.owner, callTimeoutMs });
   const abort = new AbortController();
-  const knownDirs = new Set<string>();
+  const repoContext: RepoSyncContext = {
+    host: options.host,
+    git: gitEnv,
+    spool,
+    state,
+    knownDirs: new Set<string>(),
+    resolveOwner,
+    concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+    callTimeoutMs,
+    signal: abort.signal,
+    logger,
+  };
   const pending = new Map<string, number>();
   let projectsReal = options.projectsDir;
   let notify: NotifyListener | undefined;
@@ -84,6 +94,8 @@ export function createSyncService(options: SyncOptions): SyncService {
   let running: Promise<void> | undefined;
   let again = false;
   let syncing: string | undefined;
+  /** The token the current sync started with. */
+  let usedToken: string | undefined;
   let closed = false;
   let unsubscribe = (): void => {};
 
@@ -148,65 +160,14 @@ export function createSyncService(options: SyncOptions): SyncService {
 
   /** Syncs the newest commit of `entries`; false when it could not start (no token). */
   const syncRepo = async (name: string, dir: string, entries: SpoolEntry[]): Promise<boolean> => {
-    const started = performance.now();
-    let target: string | undefined;
-    for (const entry of [...entries].reverse()) {
-      if (existsSync(dir) && (await hasCommit(gitEnv, dir, entry.commit))) {
-        target = entry.commit;
-        break;
-      }
-    }
-    if (target === undefined) {
-      logger.warn({ repo: name }, "queued commits no longer exist (repository removed or rewritten): dropped");
-      await spool.remove(entries);
-      return true;
-    }
-    const previous = state.get(name);
-    if (previous?.lastCommit === target) {
-      await spool.remove(entries);
-      return true;
-    }
-    const token = options.tokens.current();
-    if (!token) {
+    usedToken = options.tokens.current();
+    const outcome = await syncRepository(repoContext, { name, dir, entries, token: usedToken });
+    if (outcome === "no-token") {
       state.update(name, dir, { lastError: "No personal access token: paste one to sync." });
       backoff.failed(name);
       return false;
     }
-    const owner = await resolveOwner(token, abort.signal);
-    if (!/^[^/\s]+$/.test(owner)) throw new Error(`unusable owner name for a workspace path: ${JSON.stringify(owner)}`);
-    const base = previous?.lastCommit && (await hasCommit(gitEnv, dir, previous.lastCommit)) ? previous.lastCommit : undefined;
-    const plan = await planSync(gitEnv, dir, base, target);
-    const blobs = new BlobReader({ ...gitEnv, cwd: dir, maxBytes: MAX_IMPORT_BYTES });
-    try {
-      const result = await applyPlan({
-        client: userClient(options.host, token),
-        root: `${projectsRoot(owner)}/${name}`,
-        plan,
-        blobs,
-        remoteNames: previous?.remoteNames ?? {},
-        knownDirs,
-        concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
-        callTimeoutMs,
-        signal: abort.signal,
-      });
-      state.update(name, dir, {
-        lastCommit: target,
-        lastSyncedAt: new Date().toISOString(),
-        lastError: null,
-        skipped: result.skipped,
-        remoteNames: result.remoteNames,
-      });
-      await spool.remove(entries);
-      const { remoteNames: _names, skipped, ...counts } = result;
-      logger.info(
-        { repo: name, commit: target, commits: entries.length, full: plan.full, ...counts, skipped: skipped.length, ms: Math.round(performance.now() - started) },
-        "workspace sync done",
-      );
-      if (skipped.length > 0) logger.warn({ repo: name, skipped: skipped.slice(0, 50) }, "files left out of the workspace sync");
-      return true;
-    } finally {
-      blobs.close();
-    }
+    return true;
   };
 
   const fail = (name: string, dir: string, error: unknown): void => {
@@ -218,7 +179,10 @@ export function createSyncService(options: SyncOptions): SyncService {
         ? `The workspace refused the token (${status}): paste a new personal access token.`
         : `${isRetryable(error) ? "Workspace unavailable" : "Sync failed"}: ${(error as Error)?.message ?? String(error)}`;
     state.update(name, dir, { lastError: message.slice(0, 1000) });
-    const delayMs = backoff.failed(name);
+    // The token was replaced while this sync ran (a rotation, then the old one revoked): go again at once.
+    const replaced = (status === 401 || status === 403) && options.tokens.current() !== undefined && options.tokens.current() !== usedToken;
+    const delayMs = replaced ? 0 : backoff.failed(name);
+    if (replaced) again = true;
     logger.warn({ repo: name, status, retryInMs: delayMs, error: message }, "workspace sync failed; will retry");
   };
 

@@ -147,10 +147,13 @@ describe("workspace sync", () => {
   });
 
   it("keeps a commit queued while the workspace is down and syncs it when it is back", async () => {
-    f = await startSyncFixture();
+    // A hung call is cut by the per-call deadline (1 s here), a dropped connection and 503s are retried.
+    f = await startSyncFixture({ sync: { callTimeoutMs: 1_000 } });
     const repo = await f.repo("outage");
-    f.fake.fault({ path: /^\/api\/2\.0\/workspace\// }, { status: 503 }, 3);
+    f.fake.fault({ path: /^\/api\/2\.0\/workspace\// }, { status: 503 }, 2);
+    f.fake.fault({ path: /^\/api\/2\.0\/workspace\// }, "hang", 1);
     f.fake.fault({ path: /^\/api\/2\.0\/workspace\// }, "close", 1);
+    f.fake.fault({ path: /^\/api\/2\.0\/workspace\// }, { status: 429, headers: { "retry-after": "0" } }, 1);
     const head = await repo.commit({ "a.txt": "survives" });
     const down = await f.until("outage", (s) => s.lastError !== null, "an error while the workspace is down");
     expect(down).toMatchObject({ pending: 1, lastCommit: null });
@@ -158,6 +161,8 @@ describe("workspace sync", () => {
     await f.synced("outage", head);
     expect(f.remote("outage/a.txt")?.content?.toString()).toBe("survives");
     expect((await f.status("outage")).lastError).toBeNull();
+    const failures = f.gw.logs.lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "workspace sync failed; will retry");
+    expect(failures.length).toBeGreaterThanOrEqual(4);
   });
 
   it("waits for a token, then syncs the newest of several commits at once when one is pasted", async () => {
