@@ -188,11 +188,20 @@ export function createSyncService(options: SyncOptions): SyncService {
 
   return {
     async start() {
-      projectsReal = realpathSync(options.projectsDir);
-      state.load();
-      await catchUp({ state, spool, git: gitEnv, logger });
+      // The sync never keeps the gateway from starting: each failure is logged; the spool sweep still runs.
+      try {
+        projectsReal = realpathSync(options.projectsDir);
+        state.load();
+        await catchUp({ state, spool, git: gitEnv, logger });
+      } catch (error) {
+        logger.error({ err: error }, "workspace sync: cannot catch up on missed commits");
+      }
       await installHooks({ ...gitEnv, hooksDir: options.hooksDir, stateDir: options.stateDir, home: options.home, logger });
-      notify = await startNotifyListener({ stateDir: options.stateDir, logger, onWake: () => schedule(options.debounceMs ?? DEFAULT_DEBOUNCE_MS) });
+      try {
+        notify = await startNotifyListener({ stateDir: options.stateDir, logger, onWake: () => schedule(options.debounceMs ?? DEFAULT_DEBOUNCE_MS) });
+      } catch (error) {
+        logger.error({ err: error }, "workspace sync: no loopback wake-up; commits are picked up by the periodic sweep");
+      }
       unsubscribe = options.tokens.subscribe((token) => {
         if (!token) return;
         // A new token: whatever waited for one goes now.

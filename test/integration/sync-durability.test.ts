@@ -83,6 +83,25 @@ describe("workspace sync durability", () => {
     expect((await f.gw.api("GET", "/healthz")).status).toBe(200);
   });
 
+  it("sets an unreadable state file aside and uploads the repository whole", async () => {
+    fake = await startFakeDatabricks();
+    home = mkdtempSync(path.join(tmpdir(), "sync-state-"));
+    f = await startSyncFixture({ fake, home });
+    const repo = await f.repo("stateful");
+    await f.synced("stateful", await repo.commit({ "a.txt": "1", "b.txt": "2" }));
+    await f.dispose();
+    f = undefined;
+    const stateFile = path.join(spoolDir(home), "..", "state.json");
+    writeFileSync(stateFile, '{"v":1,"repos":{"stateful":{"dir":42}}}');
+    f = await startSyncFixture({ fake, home });
+    const head = await TestRepo.open(home, repo.dir).commit({ "b.txt": "3" });
+    await f.synced("stateful", head);
+    expect(syncDone(f)).toEqual([expect.objectContaining({ full: true, uploaded: 2 })]);
+    expect(f.remote("stateful/b.txt")?.content?.toString()).toBe("3");
+    expect(readdirSync(path.dirname(stateFile)).some((n) => n.startsWith("state.json.bad-"))).toBe(true);
+    expect(f.gw.logs.lines.some((l) => l.includes("invalid sync state set aside"))).toBe(true);
+  });
+
   it("leaves repositories outside the projects folder alone", async () => {
     f = await startSyncFixture();
     const outside = await TestRepo.init(f.gw.home, path.join(f.gw.home, "elsewhere"));

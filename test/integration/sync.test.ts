@@ -1,3 +1,4 @@
+import { symlinkSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { OWNER, startSyncFixture, type SyncFixture } from "../helpers/sync-fixture.js";
@@ -44,12 +45,15 @@ describe("workspace sync", () => {
     expect(done.at(-1)).toMatchObject({ repo: "demo", commit: first, uploaded: 4, deleted: 0, skipped: 0, full: true });
     expect(typeof done.at(-1).ms).toBe("number");
 
-    // Untracked files stay on the machine too.
+    // Untracked files stay on the machine too; so do symlinks, which the workspace cannot hold.
+    symlinkSync("README.md", path.join(repo.dir, "link-to-readme"));
     repo.write({ "untracked.txt": "local only", "README.md": "# demo 2\n" });
-    await repo.git("commit", "-q", "-am", "second");
+    await repo.git("add", "link-to-readme", "README.md");
+    await repo.git("commit", "-q", "-m", "second");
     await f.synced("demo", await repo.head());
     expect(f.remote("demo/README.md")?.content?.toString()).toBe("# demo 2\n");
-    expect(f.tree("demo").some((e) => e.startsWith("untracked"))).toBe(false);
+    expect((await repo.git("ls-files")).stdout).toContain("link-to-readme");
+    expect(f.tree("demo").some((e) => e.startsWith("untracked") || e.startsWith("link-to-readme"))).toBe(false);
     expect(f.gw.logs.lines.some((l) => l.includes(f.token))).toBe(false);
   });
 
