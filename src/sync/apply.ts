@@ -106,7 +106,9 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
         skipped.push({ path: file.path, reason: `folder ${dir}: ${again}` });
         return false;
       }
-      await importOnce(request);
+      await importOnce(request).catch((second: unknown) => {
+        throw statusOf(second) === 404 ? new FileRefused(describe(second)) : second;
+      });
     }
     uploadedRemotes.add(rel);
     if (file.existed) {
