@@ -1,8 +1,10 @@
 import { deadline, userClient } from "../databricks/client.js";
 
 /**
- * Whose home folder the sync writes to: the owner the gateway knows (APP_OWNER, or the auth engineer's
- * resolver), else, in local mode, the token's own user from SCIM Me, remembered per token.
+ * Whose home folder the sync writes to: the token's own user from SCIM Me (remembered per token), which spells
+ * the user name exactly as the workspace's /Users/<name> folder does (the owner the gateway knows is
+ * lower-cased). When the gateway knows its owner (APP_OWNER, the app's creator), a token of anyone else is
+ * refused rather than synced into their folder.
  */
 export function createOwnerResolver(options: {
   host: string;
@@ -11,12 +13,17 @@ export function createOwnerResolver(options: {
 }): (token: string, signal: AbortSignal) => Promise<string> {
   let cached: { token: string; userName: string } | undefined;
   return async (token, signal) => {
+    let userName = cached?.token === token ? cached.userName : undefined;
+    if (userName === undefined) {
+      const me = await userClient(options.host, token).currentUser.me(deadline(options.callTimeoutMs, signal));
+      if (!me.userName) throw new Error("the workspace did not say whose token this is (SCIM Me has no userName)");
+      userName = me.userName;
+      cached = { token, userName };
+    }
     const known = options.known();
-    if (known) return known;
-    if (cached?.token === token) return cached.userName;
-    const me = await userClient(options.host, token).currentUser.me(deadline(options.callTimeoutMs, signal));
-    if (!me.userName) throw new Error("the workspace did not say whose token this is (SCIM Me has no userName)");
-    cached = { token, userName: me.userName };
-    return me.userName;
+    if (known !== undefined && known.toLowerCase() !== userName.toLowerCase()) {
+      throw new Error("the token belongs to another user than the app's owner; paste the owner's token");
+    }
+    return userName;
   };
 }

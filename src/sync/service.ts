@@ -2,7 +2,6 @@ import { realpathSync } from "node:fs";
 import type { Logger } from "pino";
 import { statusOf } from "../databricks/client.js";
 import type { TokenSource } from "../token/types.js";
-import { isRetryable } from "./apply.js";
 import { catchUp, repoName } from "./catch-up.js";
 import type { GitEnv } from "./git.js";
 import { installHooks } from "./install-hooks.js";
@@ -177,7 +176,7 @@ export function createSyncService(options: SyncOptions): SyncService {
     const message =
       status === 401 || status === 403
         ? `The workspace refused the token (${status}): paste a new personal access token.`
-        : `${isRetryable(error) ? "Workspace unavailable" : "Sync failed"}: ${(error as Error)?.message ?? String(error)}`;
+        : `${status !== undefined ? `Workspace unavailable (${status})` : "Sync failed"}: ${(error as Error)?.message ?? String(error)}`;
     state.update(name, dir, { lastError: message.slice(0, 1000) });
     // The token was replaced while this sync ran (a rotation, then the old one revoked): go again at once.
     const replaced = (status === 401 || status === 403) && options.tokens.current() !== undefined && options.tokens.current() !== usedToken;

@@ -16,9 +16,9 @@ export interface SyncFixture {
   /** POST /api/token: what the owner pasting a token does. */
   paste(token: string): Promise<void>;
   repo(name: string): Promise<TestRepo>;
-  /** The workspace object at /Users/OWNER/projects/<rel>. */
+  /** The workspace object at /Users/<user>/projects/<rel>. */
   remote(rel: string): { type: string; content?: Buffer } | undefined;
-  /** Every object under /Users/OWNER/projects/<repo>/, as "relative path:TYPE". */
+  /** Every object under /Users/<user>/projects/<repo>/, as "relative path:TYPE". */
   tree(repo: string): string[];
   /** GET /api/sync's entry for a repository. */
   status(name: string): Promise<any>;
@@ -31,6 +31,10 @@ export interface SyncFixture {
 
 export interface FixtureOptions {
   readonly token?: "none";
+  /** App mode: APP_OWNER, sent as X-Forwarded-Email on every API call. */
+  readonly appOwner?: string;
+  /** The user the fake issues the token for (default OWNER). */
+  readonly user?: string;
   readonly fake?: FakeDatabricks;
   readonly home?: string;
   readonly host?: string;
@@ -40,13 +44,19 @@ export interface FixtureOptions {
 /** Starts the fake workspace (unless given) and a gateway syncing into it. */
 export async function startSyncFixture(options: FixtureOptions = {}): Promise<SyncFixture> {
   const fake = options.fake ?? (await startFakeDatabricks());
-  const token = fake.issueToken(OWNER);
+  const user = options.user ?? OWNER;
+  const token = fake.issueToken(user);
   const gw = await startGateway({
     home: options.home,
-    env: { DATABRICKS_HOST: options.host ?? fake.url, DATABRICKS_TOKEN: options.token === "none" ? undefined : token },
+    env: {
+      DATABRICKS_HOST: options.host ?? fake.url,
+      DATABRICKS_TOKEN: options.token === "none" ? undefined : token,
+      APP_OWNER: options.appOwner,
+    },
+    headers: options.appOwner ? { "x-forwarded-email": options.appOwner } : undefined,
     overrides: { callTimeoutMs: 5_000, sync: { retry: { baseMs: 100, maxMs: 400 }, debounceMs: 30, callTimeoutMs: 5_000, ...options.sync } },
   });
-  const root = `/Users/${OWNER}/projects/`;
+  const root = `/Users/${user}/projects/`;
 
   const status = async (name: string) => {
     const res = await gw.api("GET", "/api/sync");

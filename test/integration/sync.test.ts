@@ -190,6 +190,17 @@ describe("workspace sync", () => {
     expect(done[0]).toMatchObject({ commits: 3, commit: head });
   });
 
+  it("in app mode writes to the owner's folder as the workspace spells the user name", async () => {
+    // The gateway lower-cases APP_OWNER; the workspace's folder is /Users/<userName> exactly as SCIM has it.
+    f = await startSyncFixture({ appOwner: "first.last@example.com", user: "First.Last@Example.com" });
+    const repo = await f.repo("app-mode");
+    const head = await repo.commit({ "a.txt": "in the owner's folder" });
+    await f.synced("app-mode", head);
+    expect(f.fake.workspace.get("/Users/First.Last@Example.com/projects/app-mode/a.txt")?.content?.toString()).toBe("in the owner's folder");
+    expect((await f.gw.api("GET", "/api/sync", undefined, {})).status).toBe(200);
+    expect((await fetch(`${f.gw.url}/api/sync`)).status).toBe(401);
+  });
+
   it("reports a refused token and resumes as soon as a new one arrives", async () => {
     f = await startSyncFixture({ sync: { retry: { baseMs: 60_000, maxMs: 60_000 } } });
     const repo = await f.repo("refused");
