@@ -68,8 +68,18 @@ describe("page features in Chromium", () => {
     await expect.poll(() => page.locator("[role=tab].state-live").count(), { timeout: 15_000 }).toBe(1);
     const text = await screenText(page);
     expect(text.match(/after-25/g)).toHaveLength(1);
+    // The replayed screen replaced the old one instead of being drawn below it.
+    expect(text.match(/sleep 1; echo after/g)).toHaveLength(1);
     await run(page, "echo again-$((6*6))");
     await waitForScreen(page, "again-36");
+  });
+
+  it("acknowledges parsed output, so a stream far past the server's 1 MiB window runs to its end", async () => {
+    await page.goto(gw.url + "/");
+    await openTab(page);
+    // About 2 MB: without acks from xterm's write callback the server pauses the PTY at 1 MiB for good.
+    await run(page, "seq 1 300000; echo stream-$((100+1))");
+    await waitForScreen(page, /^300000\nstream-101$/m, 0, 25_000);
   });
 
   it("shows the exit code of an ended session and restarts it", async () => {

@@ -105,6 +105,15 @@ describe("the page in Chromium", () => {
     const [, rightCols] = await sttySize(page, 1);
     expect(rightCols).toBeGreaterThan(leftCols);
     await browser.screenshot(page, "split-view");
+
+    // The split, and what each pane shows, survive a reload.
+    await page.reload();
+    await waitForScreen(page, "left-11", 0);
+    await waitForScreen(page, "right-22", 1);
+    expect(await page.getByRole("button", { name: "Split view" }).getAttribute("aria-pressed")).toBe("true");
+    await page.getByRole("button", { name: "Split view" }).click();
+    await expect.poll(() => pane(page, 1).isVisible()).toBe(false);
+    expect(await page.locator("[role=tab]").count()).toBe(2);
   });
 
   it("uploads a pasted image and types its path", async () => {
