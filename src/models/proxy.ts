@@ -31,6 +31,8 @@ export interface ModelProxyOptions {
   readonly route: () => Promise<ModelRoute>;
   /** The Authorization header for upstream calls (the owner's current token as a Bearer), or undefined. */
   readonly credential: () => Promise<string | undefined>;
+  /** What a CLI is told when there is no credential. */
+  readonly noCredentialMessage?: string;
   readonly logger: Logger;
 }
 
@@ -100,7 +102,8 @@ export class ModelProxy {
     }
     const credential = await this.options.credential();
     if (!credential) {
-      return proxyError(res, format, 401, "No Databricks token: paste a personal access token on the gateway's page.");
+      const message = this.options.noCredentialMessage ?? "No Databricks token: paste a personal access token on the gateway's page.";
+      return proxyError(res, format, 401, message);
     }
     const target = new URL(upstreamBase(route.upstreams, format) + (rest.length ? "/" + rest.join("/") : "") + url.search);
     const done = (status: number | string) =>

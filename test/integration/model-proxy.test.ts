@@ -1,0 +1,242 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import pino from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import { modelCredential } from "../../src/models/credential.js";
+import { ModelProxy } from "../../src/models/proxy.js";
+import type { ModelRoute } from "../../src/models/route.js";
+import type { TokenSource } from "../../src/token/types.js";
+import { startFakeDatabricks } from "../fakes/databricks.js";
+
+const PAT = "dapi-current-token-of-the-owner";
+
+/** An upstream whose handler each test sets; records what arrived. */
+async function startUpstream(handler: http.RequestListener): Promise<{ url: string; server: http.Server; close(): Promise<void> }> {
+  const server = http.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    server,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function servingRoute(host: string): ModelRoute {
+  return {
+    kind: "serving",
+    baseUrl: host,
+    upstreams: { anthropic: `${host}/serving-endpoints/anthropic`, openai: `${host}/serving-endpoints`, gemini: `${host}/serving-endpoints/google` },
+  };
+}
+
+describe("model proxy", () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  async function setup(options: { route: ModelRoute; token?: () => string | undefined }) {
+    const proxy = new ModelProxy({
+      route: async () => options.route,
+      credential: async () => {
+        const token = (options.token ?? (() => PAT))();
+        return token ? `Bearer ${token}` : undefined;
+      },
+      logger: pino({ level: "silent" }),
+    });
+    const url = await proxy.listen();
+    cleanups.push(() => proxy.close());
+    return { proxy, url };
+  }
+
+  async function upstream(handler: http.RequestListener) {
+    const up = await startUpstream(handler);
+    cleanups.push(() => up.close());
+    return up;
+  }
+
+  it("listens on loopback only and checks the local key in each CLI's header style", async () => {
+    const seen: http.IncomingHttpHeaders[] = [];
+    const up = await upstream((req, res) => {
+      seen.push(req.headers);
+      res.end("{}");
+    });
+    const { proxy, url } = await setup({ route: servingRoute(up.url) });
+    expect(new URL(url).hostname).toBe("127.0.0.1");
+    const key = proxy.localKey;
+    expect(key).toMatch(/^[0-9a-f]{64}$/);
+    const ok = [
+      fetch(`${url}/anthropic/v1/messages`, { method: "POST", headers: { authorization: `Bearer ${key}` }, body: "{}" }),
+      fetch(`${url}/openai/responses`, { method: "POST", headers: { "x-api-key": key }, body: "{}" }),
+      fetch(`${url}/gemini/v1beta/models/m:generateContent`, { method: "POST", headers: { "x-goog-api-key": key }, body: "{}" }),
+      fetch(`${url}/gemini/v1beta/models/m:generateContent?key=${key}`, { method: "POST", body: "{}" }),
+    ];
+    for (const res of await Promise.all(ok)) expect(res.status).toBe(200);
+    for (const headers of seen) {
+      expect(headers.authorization).toBe(`Bearer ${PAT}`);
+      expect(headers["x-api-key"]).toBeUndefined();
+      expect(headers["x-goog-api-key"]).toBeUndefined();
+    }
+    const refused = [
+      await fetch(`${url}/anthropic/v1/messages`, { method: "POST", body: "{}" }),
+      await fetch(`${url}/openai/responses`, { method: "POST", headers: { authorization: `Bearer ${key.slice(1)}x` }, body: "{}" }),
+      await fetch(`${url}/gemini/x`, { method: "POST", headers: { authorization: `Bearer ${PAT}` }, body: "{}" }),
+    ];
+    for (const res of refused) expect(res.status).toBe(401);
+    expect(seen).toHaveLength(4);
+    expect((await fetch(`${url}/elsewhere`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(404);
+  });
+
+  it("maps each wire format to the route's upstream, drops the key from the query and forwards the body", async () => {
+    const seen: { url: string; body: string; cookie?: string }[] = [];
+    const up = await upstream(async (req, res) => {
+      let body = "";
+      for await (const chunk of req) body += chunk;
+      seen.push({ url: req.url ?? "", body, cookie: req.headers.cookie });
+      res.end("{}");
+    });
+    const gateway: ModelRoute = {
+      kind: "gateway",
+      baseUrl: up.url,
+      upstreams: { anthropic: `${up.url}/anthropic`, openai: `${up.url}/openai/v1`, gemini: `${up.url}/gemini` },
+    };
+    for (const route of [servingRoute(up.url), gateway]) {
+      const { proxy, url } = await setup({ route });
+      const post = (path: string) =>
+        fetch(url + path, { method: "POST", headers: { authorization: `Bearer ${proxy.localKey}`, cookie: "a=b" }, body: `{"p":"${path}"}` });
+      await post("/anthropic/v1/messages?beta=true");
+      await post("/openai/responses");
+      await post(`/gemini/v1beta/models/gem:streamGenerateContent?alt=sse&key=${proxy.localKey}`);
+    }
+    expect(seen.map((s) => s.url)).toEqual([
+      "/serving-endpoints/anthropic/v1/messages?beta=true",
+      "/serving-endpoints/responses",
+      "/serving-endpoints/google/v1beta/models/gem:streamGenerateContent?alt=sse",
+      "/anthropic/v1/messages?beta=true",
+      "/openai/v1/responses",
+      "/gemini/v1beta/models/gem:streamGenerateContent?alt=sse",
+    ]);
+    expect(seen[1]!.body).toBe('{"p":"/openai/responses"}');
+    expect(seen.every((s) => s.cookie === undefined)).toBe(true);
+  });
+
+  it("answers 401 with a clear message in the caller's format when there is no token, and uses each new token at once", async () => {
+    const auths: string[] = [];
+    const up = await upstream((req, res) => {
+      auths.push(req.headers.authorization ?? "");
+      res.end("{}");
+    });
+    let token: string | undefined;
+    const { proxy, url } = await setup({ route: servingRoute(up.url), token: () => token });
+    const call = (path: string) => fetch(url + path, { method: "POST", headers: { authorization: `Bearer ${proxy.localKey}` }, body: "{}" });
+    const anthropic = await call("/anthropic/v1/messages");
+    expect(anthropic.status).toBe(401);
+    expect(await anthropic.json()).toEqual({ type: "error", error: { type: "authentication_error", message: expect.stringContaining("No Databricks token") } });
+    const openai = await call("/openai/responses");
+    expect(((await openai.json()) as any).error.message).toContain("paste a personal access token");
+    const gemini = await call("/gemini/v1beta/models/m:generateContent");
+    expect(((await gemini.json()) as any).error.status).toBe("UNAUTHENTICATED");
+    expect(auths).toEqual([]);
+    token = "first";
+    await call("/openai/responses");
+    token = "second";
+    await call("/openai/responses");
+    expect(auths).toEqual(["Bearer first", "Bearer second"]);
+  });
+
+  it("answers 502 when the upstream cannot be reached or there is no route", async () => {
+    const gone = await startUpstream(() => undefined);
+    await gone.close();
+    const { proxy, url } = await setup({ route: servingRoute(gone.url) });
+    const res = await fetch(`${url}/openai/responses`, { method: "POST", headers: { authorization: `Bearer ${proxy.localKey}` }, body: "{}" });
+    expect(res.status).toBe(502);
+    expect(((await res.json()) as any).error.message).toContain("could not be reached");
+    const none = await setup({ route: { kind: "none", baseUrl: null, upstreams: null } });
+    const res2 = await fetch(`${none.url}/anthropic/v1/messages`, { method: "POST", headers: { authorization: `Bearer ${none.proxy.localKey}` }, body: "{}" });
+    expect(res2.status).toBe(502);
+    expect(((await res2.json()) as any).error.message).toContain("DATABRICKS_HOST");
+  });
+
+  it("streams SSE through unbuffered: the first event arrives while the upstream is still answering", async () => {
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    const up = await upstream(async (_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write('event: one\ndata: {"n":1}\n\n');
+      await finished;
+      res.end('event: two\ndata: {"n":2}\n\n');
+    });
+    const { proxy, url } = await setup({ route: servingRoute(up.url) });
+    const res = await fetch(`${url}/anthropic/v1/messages`, { method: "POST", headers: { authorization: `Bearer ${proxy.localKey}` }, body: "{}" });
+    expect(res.headers.get("content-type")).toBe("text/event-stream");
+    const reader = res.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(first).toContain('data: {"n":1}');
+    expect(first).not.toContain("two");
+    finish();
+    let rest = "";
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += new TextDecoder().decode(chunk.value);
+    expect(rest).toContain('data: {"n":2}');
+  });
+
+  it("respects backpressure: a client that stops reading stops the upstream too, and its leaving ends the upstream call", async () => {
+    let written = 0;
+    let blocked!: () => void;
+    const isBlocked = new Promise<void>((resolve) => (blocked = resolve));
+    let upstreamClosed!: () => void;
+    const closed = new Promise<void>((resolve) => (upstreamClosed = resolve));
+    const chunk = Buffer.alloc(64 * 1024, "x");
+    const up = await upstream((_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.on("close", () => upstreamClosed());
+      const pump = () => {
+        while (written < 256 * 1024 * 1024) {
+          written += chunk.length;
+          if (!res.write(chunk)) {
+            blocked();
+            res.once("drain", pump);
+            return;
+          }
+        }
+      };
+      pump();
+    });
+    const { proxy, url } = await setup({ route: servingRoute(up.url) });
+    const req = http.request(`${url}/openai/responses`, { method: "POST", headers: { authorization: `Bearer ${proxy.localKey}` } });
+    const response = await new Promise<http.IncomingMessage>((resolve) => req.on("response", resolve).end("{}"));
+    response.pause();
+    await isBlocked;
+    // Let the pipes settle: with backpressure the upstream stays stuck at a few socket buffers' worth.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(written).toBeLessThan(32 * 1024 * 1024);
+    req.destroy();
+    await closed;
+  });
+
+  it("signs with the app's OAuth token when MODEL_AUTH=app", async () => {
+    const db = await startFakeDatabricks();
+    cleanups.push(() => db.close());
+    const config = loadConfig({
+      HOME: "/tmp",
+      MODEL_AUTH: "app",
+      DATABRICKS_HOST: db.url,
+      DATABRICKS_CLIENT_ID: db.clientId,
+      DATABRICKS_CLIENT_SECRET: db.clientSecret,
+    });
+    const noTokens: TokenSource = {
+      current: () => PAT,
+      status: () => ({ state: "active", expiresAt: null, rotatedAt: null, lastError: null }),
+      subscribe: () => () => undefined,
+    };
+    const credential = await modelCredential({ config, tokens: noTokens })();
+    expect(credential).toMatch(/^Bearer eyJ/);
+    expect(credential).not.toContain(PAT);
+    expect(db.requests.some((r) => r.method === "POST" && r.path === "/oidc/v1/token")).toBe(true);
+    const wrong = loadConfig({ HOME: "/tmp", MODEL_AUTH: "app", DATABRICKS_HOST: db.url, DATABRICKS_CLIENT_ID: db.clientId, DATABRICKS_CLIENT_SECRET: "wrong" });
+    expect(await modelCredential({ config: wrong, tokens: noTokens })()).toBeUndefined();
+  });
+});
