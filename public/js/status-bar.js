@@ -31,6 +31,7 @@ export class StatusBar {
     this.email = item("status-email", "User");
     this.token = item("status-token", "Token");
     this.sync = item("status-sync", "Sync");
+    this.models = item("status-models", "Models");
     this.tokenButton = el("button", { type: "button", class: "status-button", hidden: true, onclick: () => onTokenClick(this.tokenState) }, "Set token…");
     this.token.node.append(this.tokenButton);
     this.ideState = el("span", { class: "ide-state" });
@@ -39,7 +40,7 @@ export class StatusBar {
       { type: "button", class: "ide-button", id: "open-ide", disabled: true, title: "Checking whether the IDE is available…", onclick: () => this.openIde() },
       ["Open IDE", this.ideState],
     );
-    element.replaceChildren(this.activity, el("span", { class: "status-spacer" }), this.email.node, this.token.node, this.sync.node, this.ide);
+    element.replaceChildren(this.activity, el("span", { class: "status-spacer" }), this.email.node, this.token.node, this.models.node, this.sync.node, this.ide);
     this.visibility = () => document.visibilityState === "visible" && this.refresh();
     document.addEventListener("visibilitychange", this.visibility);
     this.timer = setInterval(() => document.visibilityState === "visible" && this.refresh(), POLL_MS);
@@ -53,8 +54,15 @@ export class StatusBar {
   }
 
   async refresh() {
-    const [me, token, sync, ide] = await Promise.all([optional("api/me"), optional("api/token"), optional("api/sync"), optional("api/ide")]);
+    const [me, token, sync, ide, models] = await Promise.all([
+      optional("api/me"),
+      optional("api/token"),
+      optional("api/sync"),
+      optional("api/ide"),
+      optional("api/models"),
+    ]);
     this.renderMe(me);
+    this.renderModels(models);
     this.renderToken(token);
     this.renderSync(sync);
     this.renderIde(ide);
@@ -64,6 +72,18 @@ export class StatusBar {
     const email = res.ok && typeof res.value?.email === "string" && res.value.email ? res.value.email : undefined;
     this.email.value.textContent = email ?? (res.ok && res.value?.mode === "local" ? "local mode" : "-");
     this.email.node.title = res.ok ? `Signed in${res.value?.mode ? ` (${res.value.mode} mode)` : ""}` : "Not available on this gateway yet";
+  }
+
+  /** The model route in use (GET /api/models): how the agents' model calls leave the gateway. */
+  renderModels(res) {
+    const names = { gateway: "AI Gateway (configured)", "ai-gateway": "AI Gateway", serving: "serving endpoints", none: "no route" };
+    const route = res.ok ? res.value?.route : undefined;
+    this.models.value.textContent = typeof route === "string" ? (names[route] ?? route) : "-";
+    const m = res.ok ? res.value?.models : undefined;
+    this.models.node.title = res.ok
+      ? [`Model calls: ${res.value?.baseUrl ?? "nowhere (set DATABRICKS_HOST)"}`, `signed with the ${res.value?.auth === "app" ? "app's credentials" : "owner's token"}`,
+         m ? `Claude ${m.anthropic}, Codex ${m.codex}, Gemini ${m.gemini}` : ""].filter(Boolean).join("\n")
+      : "Not available on this gateway yet";
   }
 
   /** True when GET /api/token says there is no usable token. */
