@@ -1,6 +1,8 @@
+import { execFile } from "node:child_process";
 import { symlinkSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { gitEnv } from "../helpers/git-repo.js";
 import { OWNER, startSyncFixture, type SyncFixture } from "../helpers/sync-fixture.js";
 
 // Real repositories, the real hook (installed by the gateway into its temp HOME), the real SDK, the fake
@@ -188,6 +190,23 @@ describe("workspace sync", () => {
     const done = f.gw.logs.lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "workspace sync done");
     expect(done).toHaveLength(1);
     expect(done[0]).toMatchObject({ commits: 3, commit: head });
+  });
+
+  it("coalesces quick commits into fewer syncs of the newest state", async () => {
+    f = await startSyncFixture({ sync: { debounceMs: 500 } });
+    const repo = await f.repo("burst");
+    // Five commits from one shell loop, as an agent committing step by step would make them.
+    await repo.git("commit", "-q", "--allow-empty", "-m", "start");
+    const script = 'for i in 1 2 3 4 5; do echo "$i" > n.txt && git add n.txt && git commit -q -m "step $i"; done';
+    await new Promise<void>((resolve, reject) =>
+      execFile("/bin/bash", ["-c", script], { cwd: repo.dir, env: gitEnv(f.gw.home) }, (error) => (error ? reject(error) : resolve())),
+    );
+    const head = await repo.head();
+    await f.synced("burst", head);
+    expect(f.remote("burst/n.txt")?.content?.toString()).toBe("5\n");
+    const done = f.gw.logs.lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "workspace sync done");
+    expect(done.length).toBeLessThan(6);
+    expect(done.reduce((n, l) => n + l.commits, 0)).toBe(6);
   });
 
   it("in app mode writes to the owner's folder as the workspace spells the user name", async () => {
