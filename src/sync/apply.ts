@@ -17,6 +17,7 @@ export interface ApplyResult {
   readonly remoteNames: Record<string, string>;
 }
 
+/** What applyPlan works with: the client acting as the owner, the plan, and state shared across syncs. */
 export interface ApplyOptions {
   readonly client: WorkspaceClient;
   /** The repository's workspace folder, e.g. /Users/<owner>/projects/<repo>. */

@@ -25,6 +25,7 @@ export interface RepoSyncStatus {
   readonly skipped: readonly SkippedFile[];
 }
 
+/** The sync's collaborators and settings; createServer fills them from the config. */
 export interface SyncOptions {
   /** The workspace, e.g. config.databricks.host. */
   readonly host: string;
