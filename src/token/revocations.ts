@@ -72,7 +72,7 @@ export class Revocations {
     const { token } = entry;
     try {
       await api.revoke(token.value, token.id, signal);
-      logger.info({ tokenId: token.id }, "revoked a superseded token");
+      logger.info({ tokenId: token.id }, "revoked a token the gateway no longer uses");
       this.pending.delete(token.id);
       return;
     } catch (error) {
