@@ -1,7 +1,10 @@
 import { execFile } from "node:child_process";
 import { symlinkSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { startFakeDatabricks } from "../fakes/databricks.js";
 import { gitEnv } from "../helpers/git-repo.js";
 import { OWNER, startSyncFixture, type SyncFixture } from "../helpers/sync-fixture.js";
 
@@ -9,8 +12,10 @@ import { OWNER, startSyncFixture, type SyncFixture } from "../helpers/sync-fixtu
 // workspace. Each test starts its own gateway and fake.
 describe("workspace sync", () => {
   let f: SyncFixture;
+  const cleanups: (() => Promise<void> | void)[] = [];
   afterEach(async () => {
     await f?.dispose();
+    for (const cleanup of cleanups.splice(0)) await cleanup();
   });
 
   const imports = (rel: string) =>
@@ -138,8 +143,29 @@ describe("workspace sync", () => {
     expect(f.gw.logs.lines.some((l) => l.includes("files left out of the workspace sync") && l.includes("huge.bin"))).toBe(true);
   });
 
-  it("syncs 200 files of one commit", async () => {
-    f = await startSyncFixture();
+  it("syncs 200 files of one commit with at most 6 requests in flight", async () => {
+    // A counting pass-through proxy between the gateway and the fake workspace.
+    const fake = await startFakeDatabricks();
+    let inFlight = 0;
+    let most = 0;
+    const target = new URL(fake.url);
+    const proxy = http.createServer((req, res) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      const upstream = http.request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+        answer.on("end", () => inFlight--);
+      });
+      upstream.on("error", () => (inFlight--, res.destroy()));
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    cleanups.push(() => {
+      proxy.closeAllConnections();
+      proxy.close();
+    }, () => fake.close());
+    f = await startSyncFixture({ fake, host: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` });
     const repo = await f.repo("many");
     const files: Record<string, string> = {};
     for (let i = 0; i < 200; i++) files[`d${i % 10}/file-${i}.txt`] = `content ${i}\n`;
@@ -150,6 +176,8 @@ describe("workspace sync", () => {
     expect(f.remote("many/d7/file-157.txt")?.content?.toString()).toBe("content 157\n");
     const mkdirs = f.fake.requests.filter((r) => r.path === "/api/2.0/workspace/mkdirs");
     expect(mkdirs).toHaveLength(10);
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(6);
   });
 
   it("keeps a commit queued while the workspace is down and syncs it when it is back", async () => {
