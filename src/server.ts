@@ -6,6 +6,7 @@ import path from "node:path";
 import express, { type Express, type RequestHandler } from "express";
 import type { Logger } from "pino";
 import { AgentCatalogue } from "./agents.js";
+import { bundledBinDirs } from "./agents/bundled-clis.js";
 import { createLocalGuard, type Guard } from "./auth/guard.js";
 import { OwnerResolver, type OwnerRetryOptions } from "./auth/owner.js";
 import { createOwnerGuard } from "./auth/owner-guard.js";
@@ -89,7 +90,7 @@ export function createServer(options: GatewayOptions): Gateway {
   const searchPath = [binDir, ...(options.env.PATH ?? "/usr/local/bin:/usr/bin:/bin").split(":").filter(Boolean)];
   const baseEnv = terminalEnv(options.env, {
     SHELL: shell,
-    PATH: [binDir, options.env.PATH ?? "/usr/bin:/bin"].join(":"),
+    PATH: [binDir, ...bundledBinDirs(path.join(root, "node_modules")), options.env.PATH ?? "/usr/bin:/bin"].join(":"),
     // Gemini started from a shell tab: its relaunch wrapper would otherwise outlive the tab.
     GEMINI_CLI_NO_RELAUNCH: "true",
   });

@@ -28,6 +28,19 @@ export function findBundledCli(nodeModules: string, id: string): BundledCli | un
   return undefined;
 }
 
+/**
+ * Folders to add to a terminal's PATH after node_modules/.bin, so `claude` typed in a shell tab finds the
+ * native binary when npm skipped its wrapper (Node 20): those bundled CLIs found outside .bin.
+ */
+export function bundledBinDirs(nodeModules: string): string[] {
+  const dirs: string[] = [];
+  for (const id of Object.keys(CANDIDATES)) {
+    const found = findBundledCli(nodeModules, id);
+    if (found && path.dirname(found.path) !== path.join(nodeModules, ".bin")) dirs.push(path.dirname(found.path));
+  }
+  return dirs;
+}
+
 /** True when the file exists and may be executed. */
 export function isExecutable(file: string): boolean {
   try {

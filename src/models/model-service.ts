@@ -36,6 +36,7 @@ export class ModelService {
     this.proxy = new ModelProxy({
       route: () => this.route(),
       credential: modelCredential({ config, tokens: options.tokens }),
+      geminiModel: config.models.gemini,
       noCredentialMessage:
         config.databricks.modelAuth === "app"
           ? "MODEL_AUTH=app: the gateway could not get the app's OAuth token (check DATABRICKS_HOST, DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET)."

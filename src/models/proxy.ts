@@ -33,6 +33,8 @@ export interface ModelProxyOptions {
   readonly credential: () => Promise<string | undefined>;
   /** What a CLI is told when there is no credential. */
   readonly noCredentialMessage?: string;
+  /** The serving endpoint for Gemini CLI's internal calls to Google model names (see geminiPath). */
+  readonly geminiModel?: string;
   readonly logger: Logger;
 }
 
@@ -105,7 +107,9 @@ export class ModelProxy {
       const message = this.options.noCredentialMessage ?? "No Databricks token: paste a personal access token on the gateway's page.";
       return proxyError(res, format, 401, message);
     }
-    const target = new URL(upstreamBase(route.upstreams, format) + (rest.length ? "/" + rest.join("/") : "") + url.search);
+    let tail = rest.length ? "/" + rest.join("/") : "";
+    if (format === "gemini" && this.options.geminiModel) tail = geminiPath(tail, this.options.geminiModel);
+    const target = new URL(upstreamBase(route.upstreams, format) + tail + url.search);
     const done = (status: number | string) =>
       this.log.info({ method: req.method, format, path: target.pathname, status, ms: Math.round(performance.now() - started) }, "model call");
     this.forward(req, res, target, credential, format, done);
@@ -163,6 +167,15 @@ export class ModelProxy {
     const b = Buffer.from(this.localKey);
     return a.length === b.length && timingSafeEqual(a, b);
   }
+}
+
+/**
+ * Gemini CLI calls some fixed Google models of its own (a "flash-lite" for summaries and routing), which a
+ * workspace does not serve under those names: a Google model name (gemini-…) goes to the configured endpoint.
+ * Workspace endpoint names (databricks-gemini-…, or any other) pass unchanged, so /model still works.
+ */
+export function geminiPath(tail: string, model: string): string {
+  return tail.replace(/\/models\/gemini-[^/:]*(?=:)/, `/models/${encodeURIComponent(model)}`);
 }
 
 function upstreamBase(upstreams: Upstreams, format: keyof Upstreams): string {

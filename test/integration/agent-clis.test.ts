@@ -95,6 +95,9 @@ describe.each(AGENTS)("$id in a terminal tab, through the model proxy", (agent) 
       expect(bravo.length).toBeGreaterThan(0);
       for (const call of alpha) expect(call.authorization).toBe(`Bearer ${first}`);
       for (const call of bravo) expect(call.authorization).toBe(`Bearer ${second}`);
+      // Every model call named a workspace endpoint: the configured one (Gemini's own helper models included).
+      const endpoints = new Set(fake.calls.filter((c) => c.method === "POST" && c.format === agent.format).map((c) => modelOf(c)));
+      expect([...endpoints]).toEqual([gw.gateway.config.models[MODEL_KEY[agent.format]]]);
       const secrets = () => [...db.tokens.map((t) => t.value), db.clientSecret, gw.gateway.models.proxy.localKey];
       const patsAndSecret = () => [...db.tokens.map((t) => t.value), db.clientSecret];
       expect(secrets().length).toBeGreaterThan(4);
@@ -159,6 +162,13 @@ async function ask(client: TerminalClient, screen: ScreenMirror, prompt: string)
   // Let the TUI settle its input state before Enter: a paste-like burst ending in \r can be taken as a newline.
   await new Promise((resolve) => setTimeout(resolve, 300));
   client.input("\r");
+}
+
+const MODEL_KEY = { anthropic: "anthropic", openai: "codex", gemini: "gemini" } as const;
+
+/** The model (serving endpoint) a call asked for: in the body, or in Gemini's path. */
+function modelOf(call: { path: string; body: any }): string {
+  return /\/models\/([^/:]+):/.exec(call.path)?.[1] ?? String(call.body?.model);
 }
 
 /** The agent CLI's own processes (not the bash that started it). */

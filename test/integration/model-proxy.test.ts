@@ -4,7 +4,7 @@ import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { modelCredential } from "../../src/models/credential.js";
-import { ModelProxy } from "../../src/models/proxy.js";
+import { geminiPath, ModelProxy } from "../../src/models/proxy.js";
 import type { ModelRoute } from "../../src/models/route.js";
 import type { TokenSource } from "../../src/token/types.js";
 import { startFakeDatabricks } from "../fakes/databricks.js";
@@ -39,8 +39,9 @@ describe("model proxy", () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function setup(options: { route: ModelRoute; token?: () => string | undefined }) {
+  async function setup(options: { route: ModelRoute; token?: () => string | undefined; geminiModel?: string }) {
     const proxy = new ModelProxy({
+      geminiModel: options.geminiModel,
       route: async () => options.route,
       credential: async () => {
         const token = (options.token ?? (() => PAT))();
@@ -122,6 +123,28 @@ describe("model proxy", () => {
     ]);
     expect(seen[1]!.body).toBe('{"p":"/openai/responses"}');
     expect(seen.every((s) => s.cookie === undefined)).toBe(true);
+  });
+
+  it("sends Gemini CLI's own Google model names to the configured endpoint, and workspace endpoint names unchanged", async () => {
+    expect(geminiPath("/v1beta/models/gemini-2.5-flash-lite:generateContent", "databricks-gemini-2-5-pro")).toBe(
+      "/v1beta/models/databricks-gemini-2-5-pro:generateContent",
+    );
+    expect(geminiPath("/v1beta/models/databricks-gemini-3-pro:streamGenerateContent", "x")).toBe(
+      "/v1beta/models/databricks-gemini-3-pro:streamGenerateContent",
+    );
+    const seen: string[] = [];
+    const up = await upstream((req, res) => {
+      seen.push(req.url ?? "");
+      res.end("{}");
+    });
+    const { proxy, url } = await setup({ route: servingRoute(up.url), geminiModel: "databricks-gemini-x" });
+    const post = (path: string) => fetch(url + path, { method: "POST", headers: { authorization: `Bearer ${proxy.localKey}` }, body: "{}" });
+    await post("/gemini/v1beta/models/gemini-3.1-flash-lite:generateContent");
+    await post("/gemini/v1beta/models/my-endpoint:countTokens");
+    expect(seen).toEqual([
+      "/serving-endpoints/google/v1beta/models/databricks-gemini-x:generateContent",
+      "/serving-endpoints/google/v1beta/models/my-endpoint:countTokens",
+    ]);
   });
 
   it("answers 401 with a clear message in the caller's format when there is no token, and uses each new token at once", async () => {
