@@ -138,9 +138,10 @@ export class StatusBar {
       this.ide.title = res.missing ? "The IDE is not available on this gateway yet" : "The IDE's status could not be read";
       return;
     }
-    const state = typeof res.value?.state === "string" ? res.value.state : "unknown";
+    const installing = res.value?.install?.state === "running";
+    const state = installing ? "installing" : typeof res.value?.state === "string" ? res.value.state : "unknown";
     this.ide.disabled = false;
-    this.ideState.textContent = state === "running" ? "" : state === "starting" ? "starting…" : state === "absent" ? "not installed" : state === "failed" ? "failed" : "";
+    this.ideState.textContent = state === "running" ? "" : state === "starting" ? "starting…" : state === "absent" ? "not installed" : state === "failed" ? "failed" : state === "installing" ? "installing…" : "";
     this.ide.title = state === "absent" ? "code-server is not installed: open to install it" : "Open VS Code in a new browser tab";
   }
 

@@ -207,4 +207,29 @@ describe("page features in Chromium", () => {
     await expect.poll(() => page.getByRole("button", { name: /Open IDE/ }).isDisabled()).toBe(ide.status === 404);
     await browser.screenshot(page, "light-theme");
   });
+
+  it("shows the gateway's state in the status bar, and Open IDE opens /ide/ in a new browser tab", async () => {
+    await page.goto(gw.url + "/");
+    const value = (id: string) => page.locator(`#${id} .status-value`).innerText();
+    const models = await gw.api("GET", "/api/models");
+    expect(models.status).toBe(200);
+    const labels: Record<string, string> = { gateway: "AI Gateway (configured)", "ai-gateway": "AI Gateway", serving: "serving endpoints", none: "no route" };
+    await expect.poll(() => value("status-models")).toBe(labels[models.body.route]);
+    const sync = await gw.api("GET", "/api/sync");
+    if (sync.status === 200 && sync.body.length === 0) await expect.poll(() => value("status-sync")).toBe("no repositories");
+    const token = await gw.api("GET", "/api/token");
+    if (token.status === 200) await expect.poll(() => value("status-token")).toBe(token.body.state);
+
+    expect((await gw.api("GET", "/api/ide")).status).toBe(200);
+    const button = page.getByRole("button", { name: /Open IDE/ });
+    await expect.poll(() => button.isEnabled()).toBe(true);
+    // The new tab's request is answered in the browser: this test is about the button, not code-server.
+    await browser.context.route("**/ide/", (route) => route.fulfill({ contentType: "text/html", body: "<title>IDE stub</title>" }));
+    const [popup] = await Promise.all([browser.context.waitForEvent("page"), button.click()]);
+    await popup.waitForLoadState();
+    expect(new URL(popup.url()).pathname).toBe("/ide/");
+    expect(await popup.title()).toBe("IDE stub");
+    await popup.close();
+    await browser.context.unroute("**/ide/");
+  });
 });
