@@ -10,10 +10,11 @@ export interface BundledCli {
 /** Where each built-in agent's executable may be under node_modules, with the package that names its version. */
 const CANDIDATES: Readonly<Record<string, readonly { bin: string; pkg: string }[]>> = {
   claude: [
-    { bin: ".bin/claude", pkg: "@anthropic-ai/claude-code" },
-    // claude-code's wrapper declares engines node >= 22, so npm skips it on Node 20; its native binary
-    // (pinned as an optional dependency too, installed on the matching platform only) runs on either.
+    // claude-code's wrapper declares engines node >= 22, so npm skips it on Node 20, and on Node 22 its bin is
+    // only real once its install script ran; its native binary (pinned as an optional dependency too,
+    // installed on the matching platform only) runs either way, so it comes first.
     { bin: `@anthropic-ai/claude-code-linux-${process.arch}/claude`, pkg: `@anthropic-ai/claude-code-linux-${process.arch}` },
+    { bin: ".bin/claude", pkg: "@anthropic-ai/claude-code" },
   ],
   codex: [{ bin: ".bin/codex", pkg: "@openai/codex" }],
   gemini: [{ bin: ".bin/gemini", pkg: "@google/gemini-cli" }],

@@ -199,3 +199,24 @@ async function waitUntil(predicate: () => boolean, timeoutMs: number, describe: 
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
+
+describe("an agent tab without a token", () => {
+  it("shows the proxy's message in the CLI instead of reaching the models", async () => {
+    const fake = await startFakeModelServing();
+    const gw = await startGateway({ env: { DATABRICKS_HOST: fake.url } });
+    const screens: ScreenMirror[] = [];
+    try {
+      const client = await gw.connect(await gw.createSession({ agent: "claude", cols: 120, rows: 40 }));
+      const screen = new ScreenMirror(client, 120, 40);
+      screens.push(screen);
+      await screen.waitFor(READY, CLI_TIMEOUT_MS);
+      await ask(client, screen, "say ping-charlie");
+      await screen.waitFor(/No Databricks token: paste a personal access\s+token/, CLI_TIMEOUT_MS);
+      expect(fake.calls.filter((c) => c.method === "POST")).toEqual([]);
+    } finally {
+      for (const screen of screens) screen.dispose();
+      await gw.dispose();
+      await fake.close();
+    }
+  }, 120_000);
+});
