@@ -1,9 +1,8 @@
 import headless from "@xterm/headless";
-import serialize from "@xterm/addon-serialize";
+import { serializeTerminal } from "./serialize.js";
 
-// Both packages are CommonJS bundles: take the classes from their default export.
+// A CommonJS bundle: take the class from its default export.
 const { Terminal } = headless;
-const { SerializeAddon } = serialize;
 
 /** What a screen is rebuilt from. */
 export interface ScreenSource {
@@ -25,11 +24,9 @@ export async function renderScreen(source: ScreenSource): Promise<string> {
     allowProposedApi: true,
   });
   try {
-    const serializer = new SerializeAddon();
-    terminal.loadAddon(serializer);
     for (const chunk of source.chunks) terminal.write(chunk);
     await new Promise<void>((resolve) => terminal.write("", resolve));
-    return serializer.serialize({ scrollback: source.scrollbackLines });
+    return serializeTerminal(terminal, source.scrollbackLines);
   } finally {
     terminal.dispose();
   }
