@@ -2,14 +2,15 @@
  * `npm run bench`: the gateway against the ceilings, side by side in one run. Every measurement starts a fresh
  * gateway process; configurations are interleaved run by run and the table shows medians and same-run ratios.
  * Options: --mb=200 --runs=3 --keys=1000 --sessions=500 --smoke (tiny sizes) --readme (write the table
- * into README.md) --json=FILE (write the raw samples).
+ * into README.md) --json=FILE (write the raw samples) --only=throughput,latency,memory,many,startup (some
+ * sections; for profiling) --cpu-prof=DIR (every gateway writes a CPU profile there).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { packageRoot } from "../src/paths.js";
-import { startGatewayProcess, type BenchAgent } from "./gateway-process.js";
+import { startGatewayProcess, type GatewayProcessOptions } from "./gateway-process.js";
 import { echoLatencies, interruptLatency, startFlood } from "./latency.js";
 import { memoryPerSession } from "./memory.js";
 import { writePayload, type Payload } from "./payload.js";
@@ -31,6 +32,10 @@ export interface BenchOptions {
   readonly interrupts: number;
   readonly reattaches: number;
   readonly scrollbackLines: number;
+  /** The sections to run; all when undefined. */
+  readonly only?: ReadonlySet<string>;
+  /** Node flags for every gateway. */
+  readonly nodeArgs?: readonly string[];
 }
 
 const FULL: BenchOptions = { mb: 200, runs: 3, keystrokes: 1000, sessions: 500, memorySessions: 50, interrupts: 10, reattaches: 5, scrollbackLines: 10_000 };
@@ -48,6 +53,8 @@ async function main(): Promise<void> {
       smoke: { type: "boolean", default: false },
       readme: { type: "boolean", default: false },
       json: { type: "string" },
+      only: { type: "string" },
+      "cpu-prof": { type: "string" },
     },
   });
   const base = values.smoke ? SMOKE : FULL;
@@ -57,6 +64,8 @@ async function main(): Promise<void> {
     runs: count(values.runs, "runs") ?? base.runs,
     keystrokes: count(values.keys, "keys") ?? base.keystrokes,
     sessions: count(values.sessions, "sessions") ?? base.sessions,
+    only: values.only ? new Set(values.only.split(",")) : undefined,
+    nodeArgs: values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(values["cpu-prof"])}`] : [],
   };
   const loadAtStart = loadavg()[0]!;
   const dir = mkdtempSync(path.join(tmpdir(), "gw-bench-data-"));
@@ -78,7 +87,11 @@ async function measure(options: BenchOptions, dir: string): Promise<Samples> {
   const lines1k = writePayload(path.join(dir, "lines1k.txt"), { lines: 1000 });
   const lines10k = writePayload(path.join(dir, "lines10k.txt"), { lines: options.scrollbackLines });
   const marker = `INTERRUPTED-${process.pid}`;
-  const agents = benchAgents({ stream: stream.file, lines1k: lines1k.file, lines10k: lines10k.file }, marker);
+  const base: GatewayProcessOptions = {
+    agents: benchAgents({ stream: stream.file, lines1k: lines1k.file, lines10k: lines10k.file }, marker),
+    nodeArgs: options.nodeArgs,
+  };
+  const runs = (section: string) => !options.only || options.only.has(section);
   const samples: Samples = {
     throughput: { python: [], nodePty: [], fast: [], parse: [] },
     echoIdle: [], echoFlood: [], floodMbps: [], interrupt: [], memoryIdle: [], memory1k: [], many: [],
@@ -89,28 +102,36 @@ async function measure(options: BenchOptions, dir: string): Promise<Samples> {
     const configs = [
       () => ceilingThroughput(stream, "python").then((s) => samples.throughput.python.push(s)),
       () => ceilingThroughput(stream, "node-pty").then((s) => samples.throughput.nodePty.push(s)),
-      () => gatewayThroughput(stream, agents, "receive").then((s) => samples.throughput.fast.push(s)),
-      () => gatewayThroughput(stream, agents, "parse").then((s) => samples.throughput.parse.push(s)),
+      () => gatewayThroughput(stream, base, "receive").then((s) => samples.throughput.fast.push(s)),
+      () => gatewayThroughput(stream, base, "parse").then((s) => samples.throughput.parse.push(s)),
     ];
-    for (let i = 0; i < configs.length; i++) {
+    for (let i = 0; i < configs.length && runs("throughput"); i++) {
       log(`run ${run + 1}/${options.runs}: throughput ${i + 1}/${configs.length}`);
       await configs[(i + run) % configs.length]!();
     }
-    log(`run ${run + 1}: latency`);
-    await latencyRun(options, agents, marker, samples);
-    log(`run ${run + 1}: memory`);
-    await memoryRun(options, agents, lines1k, samples);
-    log(`run ${run + 1}: ${options.sessions} sessions`);
-    await manySessionsRun(options, agents, samples);
-    log(`run ${run + 1}: start-up and re-attach`);
-    samples.npmStart.push(await npmStartMs(agents));
-    await startupRun(options, agents, lines10k, samples);
+    if (runs("latency")) {
+      log(`run ${run + 1}: latency`);
+      await latencyRun(options, base, marker, samples);
+    }
+    if (runs("memory")) {
+      log(`run ${run + 1}: memory`);
+      await memoryRun(options, base, lines1k, samples);
+    }
+    if (runs("many")) {
+      log(`run ${run + 1}: ${options.sessions} sessions`);
+      await manySessionsRun(options, base, samples);
+    }
+    if (runs("startup")) {
+      log(`run ${run + 1}: start-up and re-attach`);
+      samples.npmStart.push(await npmStartMs(base));
+      await startupRun(options, base, lines10k, samples);
+    }
   }
   return samples;
 }
 
-async function latencyRun(options: BenchOptions, agents: BenchAgent[], marker: string, samples: Samples): Promise<void> {
-  const gateway = await startGatewayProcess({ agents });
+async function latencyRun(options: BenchOptions, base: GatewayProcessOptions, marker: string, samples: Samples): Promise<void> {
+  const gateway = await startGatewayProcess(base);
   try {
     samples.nodeStart.push(gateway.startMs);
     samples.echoIdle.push(await echoLatencies(gateway, options.keystrokes));
@@ -123,19 +144,24 @@ async function latencyRun(options: BenchOptions, agents: BenchAgent[], marker: s
   }
 }
 
-async function memoryRun(options: BenchOptions, agents: BenchAgent[], lines1k: Payload, samples: Samples): Promise<void> {
-  const gateway = await startGatewayProcess({ agents, maxSessions: 2 * options.memorySessions + 10 });
-  try {
-    samples.memoryIdle.push((await memoryPerSession(gateway, { agent: "shell", count: options.memorySessions })).perSession);
-    const withLines = await memoryPerSession(gateway, { agent: "bench-lines1k", count: options.memorySessions, expect: lines1k.lastLine });
-    samples.memory1k.push(withLines.perSession);
-  } finally {
-    await gateway.close();
+async function memoryRun(options: BenchOptions, base: GatewayProcessOptions, lines1k: Payload, samples: Samples): Promise<void> {
+  // A fresh gateway for each: memory freed by one measurement would otherwise absorb the next one's growth.
+  const measures = [
+    { agent: "shell", into: samples.memoryIdle },
+    { agent: "bench-lines1k", into: samples.memory1k, expect: lines1k.lastLine },
+  ];
+  for (const { into, ...what } of measures) {
+    const gateway = await startGatewayProcess({ ...base, maxSessions: options.memorySessions + 10 });
+    try {
+      into.push(await memoryPerSession(gateway, { ...what, count: options.memorySessions }));
+    } finally {
+      await gateway.close();
+    }
   }
 }
 
-async function manySessionsRun(options: BenchOptions, agents: BenchAgent[], samples: Samples): Promise<void> {
-  const gateway = await startGatewayProcess({ agents, maxSessions: options.sessions + 10 });
+async function manySessionsRun(options: BenchOptions, base: GatewayProcessOptions, samples: Samples): Promise<void> {
+  const gateway = await startGatewayProcess({ ...base, maxSessions: options.sessions + 10 });
   try {
     const startAt = performance.now();
     const opened = await memoryPerSession(gateway, { agent: "shell", count: options.sessions - 1 });
@@ -147,8 +173,8 @@ async function manySessionsRun(options: BenchOptions, agents: BenchAgent[], samp
   }
 }
 
-async function startupRun(options: BenchOptions, agents: BenchAgent[], lines10k: Payload, samples: Samples): Promise<void> {
-  const gateway = await startGatewayProcess({ agents });
+async function startupRun(options: BenchOptions, base: GatewayProcessOptions, lines10k: Payload, samples: Samples): Promise<void> {
+  const gateway = await startGatewayProcess(base);
   try {
     samples.prompt.push(await promptMs(gateway));
     samples.reattach.push(...(await reattachMs(gateway, lines10k, options.reattaches)));

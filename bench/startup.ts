@@ -1,10 +1,10 @@
-import { startGatewayProcess, type BenchAgent, type GatewayProcess } from "./gateway-process.js";
+import { startGatewayProcess, type GatewayProcess, type GatewayProcessOptions } from "./gateway-process.js";
 import { lineText, type Payload } from "./payload.js";
 import { BenchClient } from "./terminal-client.js";
 
 /** Milliseconds from running `npm start` (its prestart build included) to a 200 from /healthz. */
-export async function npmStartMs(agents: readonly BenchAgent[]): Promise<number> {
-  const gateway = await startGatewayProcess({ agents, command: ["npm", "start", "--silent"] });
+export async function npmStartMs(base: GatewayProcessOptions): Promise<number> {
+  const gateway = await startGatewayProcess({ ...base, command: ["npm", "start", "--silent"] });
   await gateway.close();
   return gateway.startMs;
 }

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import { promisify } from "node:util";
 import { packageRoot } from "../src/paths.js";
-import { startGatewayProcess, type BenchAgent } from "./gateway-process.js";
+import { startGatewayProcess, type GatewayProcessOptions } from "./gateway-process.js";
 import type { Payload } from "./payload.js";
 import { waitReady } from "./latency.js";
 import { streamScript } from "./programs.js";
@@ -28,8 +28,8 @@ export interface ThroughputSample {
 const MB = 1e6;
 
 /** Streams the payload through a fresh gateway to a client that acks on receipt or after parsing. */
-export async function gatewayThroughput(payload: Payload, agents: readonly BenchAgent[], ack: AckMode): Promise<ThroughputSample> {
-  const gateway = await startGatewayProcess({ agents });
+export async function gatewayThroughput(payload: Payload, base: GatewayProcessOptions, ack: AckMode): Promise<ThroughputSample> {
+  const gateway = await startGatewayProcess(base);
   try {
     const id = await gateway.createSession("bench-stream");
     const client = await BenchClient.open(gateway.url, id, { ack });

@@ -32,7 +32,8 @@ describe("npm run bench --smoke", () => {
     expect(samples.floodMbps[0]).toBeGreaterThan(0);
     expect(samples.interrupt[0].ms).toBeGreaterThan(0);
     expect(samples.many[0].echo).toHaveLength(20);
-    expect(samples.memoryIdle[0]).toEqual(expect.any(Number));
+    expect(samples.memoryIdle[0].perSession).toEqual(expect.any(Number));
+    expect(samples.memory1k[0].perSessionViewed).toEqual(expect.any(Number));
     expect(samples.reattach[0]).toBeGreaterThan(0);
     expect(samples.npmStart[0]).toBeGreaterThan(0);
     expect(samples.prompt[0]).toBeGreaterThan(0);
