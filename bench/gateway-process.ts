@@ -112,6 +112,8 @@ function listeningUrl(child: ChildProcess, stderr: () => string): Promise<string
     const lines = createInterface({ input: child.stdout! });
     const timer = setTimeout(() => reject(new Error(`gateway did not listen within 120 s: ${stderr()}`)), 120_000);
     lines.on("line", (line) => {
+      // The gateway's errors are worth seeing next to the bench's own output.
+      if (/"level":[56]\d/.test(line)) process.stderr.write(`[gateway] ${line}\n`);
       const match = /"url":"(http:\/\/[^"]+)"/.exec(line);
       if (match && line.includes("gateway listening")) {
         clearTimeout(timer);

@@ -88,10 +88,14 @@ export async function waitReady(client: BenchClient): Promise<void> {
   let tail = "";
   let seen = false;
   client.onChunk = (chunk) => {
-    tail = tail.slice(-READY.length) + chunk.toString("latin1");
+    tail = (tail + chunk.toString("latin1")).slice(-2000);
     seen ||= tail.includes(READY);
   };
-  await client.restored();
-  await client.until(() => seen, 30_000, "READY");
+  try {
+    await client.restored();
+    await client.until(() => seen, 30_000, "READY");
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; received ${client.received} bytes ending ${JSON.stringify(tail.slice(-300))}; events ${JSON.stringify(client.events)}`);
+  }
   client.onChunk = undefined;
 }

@@ -16,8 +16,9 @@ export async function promptMs(gateway: GatewayProcess): Promise<number> {
   const client = await BenchClient.open(gateway.url, id, { ack: "receive" });
   let text = "";
   client.onChunk = (chunk) => (text += chunk.toString("utf8"));
-  // The prompt ends in "$ " or "# ", maybe followed by mode switches such as bracketed paste on.
-  await client.until(() => /[$#] (\x1b\[[?\d;]*[a-zA-Z])*$/.test(text), 30_000, "a shell prompt");
+  // The prompt ends in "$ " or "# ", maybe followed by cursor moves and mode switches (bracketed paste on).
+  const prompt = () => /[$#] $/.test(text.replace(/\x1b\[[?\d;]*[a-zA-Z]|\r/g, ""));
+  await client.until(prompt, 30_000, "a shell prompt");
   const ms = performance.now() - startAt;
   await client.close();
   await gateway.api("DELETE", `/api/sessions/${id}`, undefined, 204);
