@@ -2,6 +2,7 @@ import { readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startFakeDatabricks, type FakeDatabricks, type FakeRequest } from "../fakes/databricks.js";
+import { startFakeModelServing, type FakeModelServing } from "../fakes/model-serving.js";
 import { startGateway, type TestGateway } from "../helpers/gateway.js";
 
 // Short enough to see several rotations in a test, long enough for a 2-core machine under load.
@@ -36,6 +37,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("token rotation against the fake workspace", () => {
   let fake: FakeDatabricks;
+  let models: FakeModelServing;
   let gw: TestGateway;
   let seen: (string | undefined)[];
   const responses: string[] = [];
@@ -55,19 +57,36 @@ describe("token rotation against the fake workspace", () => {
   }
 
   async function start(env: Record<string, string> = {}, file?: { path: string; text: string }) {
-    gw = await startGateway({ env: { DATABRICKS_HOST: fake.url, ...ROTATION, ...env }, file, overrides: { callTimeoutMs: 1500 } });
+    gw = await startGateway({ env: { DATABRICKS_HOST: models.url, ...ROTATION, ...env }, file, overrides: { callTimeoutMs: 1500 } });
     seen = [];
     gw.gateway.tokens.subscribe((token) => seen.push(token));
   }
 
   beforeEach(async () => {
     fake = await startFakeDatabricks();
+    // One DATABRICKS_HOST, as in a real workspace: model calls here, the REST API passed on to the fake.
+    const live = (value: string) => fake.tokens.some((t) => t.value === value && !t.revoked && t.expiresAt > Date.now());
+    models = await startFakeModelServing({ forwardTo: fake.url, authorize: live });
     responses.length = 0;
   });
   afterEach(async () => {
     await gw?.dispose();
+    await models.close();
     await fake.close();
   });
+
+  /** A model call as an agent CLI makes it, through the gateway's model proxy with its local key. */
+  async function askModel(): Promise<{ status: number; bearer: string | undefined }> {
+    const { proxy } = gw.gateway.models;
+    const before = models.calls.length;
+    const res = await fetch(`${proxy.url}/anthropic/v1/messages`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${proxy.localKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "m", max_tokens: 10, messages: [{ role: "user", content: "ping-x" }] }),
+    });
+    await res.text();
+    return { status: res.status, bearer: models.calls.slice(before)[0]?.authorization };
+  }
 
   it("rotates only while a session lives, switches every user, and revokes what it replaced", async () => {
     await start();
@@ -82,6 +101,9 @@ describe("token rotation against the fake workspace", () => {
     // A pasted token's age is unknown: the first rotation comes at once, made with the pasted token.
     await waitUntil(() => minted().length >= 1 && gw.gateway.tokens.current() === minted()[0]!.value, 5000, "first rotation");
     expect(creates()[0]!.authorization).toBe(`Bearer ${pasted}`);
+    const early = await askModel();
+    expect(early.status).toBe(200);
+    expect(early.bearer).toBe(`Bearer ${minted()[0]!.value}`);
     await waitUntil(() => minted().length >= 3 && !minted()[2]!.revoked && gw.gateway.tokens.current() === minted()[2]!.value, 8000, "two more rotations");
 
     const all = minted();
@@ -95,7 +117,15 @@ describe("token rotation against the fake workspace", () => {
     expect(all[0]!.expiresAt - all[0]!.createdAt).toBe(6000);
     // Every user switched: subscribers got each token in order; ~/.databrickscfg holds the live one, 0600.
     expect(seen.slice(0, 4)).toEqual([pasted, all[0]!.value, all[1]!.value, all[2]!.value]);
-    expect(cfg()).toContain(`token = ${gw.gateway.tokens.current()}\n`);
+    // (A rotation may land between two reads: the file is written just before memory switches.)
+    await waitUntil(() => cfg().includes(`token = ${gw.gateway.tokens.current()}\n`), 2000, "~/.databrickscfg in step");
+    // Model requests carry the live token: a new one after each rotation, never a revoked one.
+    const before = gw.gateway.tokens.current();
+    const later = await askModel();
+    const after = gw.gateway.tokens.current();
+    expect(later.status).toBe(200);
+    expect(later.bearer).not.toBe(early.bearer);
+    expect([`Bearer ${before}`, `Bearer ${after}`]).toContain(later.bearer);
     expect(statSync(path.join(gw.home, ".databrickscfg")).mode & 0o777).toBe(0o600);
     // No token in any process's arguments or environment (the session's shell included).
     const [session] = (await gw.api("GET", "/api/sessions")).body;
@@ -116,7 +146,8 @@ describe("token rotation against the fake workspace", () => {
   });
 
   it("recovers from 503, a hung call and 429 without losing the working token", async () => {
-    await start({ DATABRICKS_TOKEN: fake.issueToken(OWNER) });
+    // A longer lifetime here: on a loaded machine a fault round (hung call, backoff) must not outlast the token.
+    await start({ DATABRICKS_TOKEN: fake.issueToken(OWNER), TOKEN_LIFETIME_SECONDS: "30" });
     expect(cfg()).toContain(`token = ${gw.gateway.tokens.current()}`);
     await gw.createSession();
     await waitUntil(() => minted().length === 1 && gw.gateway.tokens.current() === minted()[0]!.value, 5000, "first rotation");
