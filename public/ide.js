@@ -64,7 +64,7 @@ async function poll() {
   } else if (status.state === "stopped" && !startRequested) {
     await start();
   } else if (status.state === "starting") {
-    show("Starting code-server...");
+    show("");
   }
   if (status.state !== "absent" || install.state === "running" || install.state === "done") setTimeout(poll, POLL_MS);
   if (status.state === "stopped" && install.state === "done") await start();

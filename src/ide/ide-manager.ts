@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Logger } from "pino";
@@ -34,6 +34,11 @@ export interface IdeManagerOptions {
 }
 
 const DEFAULT_START_TIMEOUT_MS = 90_000;
+/**
+ * The user settings a fresh IDE starts with (never written over the owner's own): VS Code 1.116's first-run
+ * "Sign in to continue with AI" dialog covers the whole workbench and leads to GitHub, which is out of place here.
+ */
+const FIRST_SETTINGS = { "workbench.welcomePage.experimentalOnboarding": false };
 /** A unix socket path must fit in sun_path (108 bytes on Linux). */
 const MAX_SOCKET_PATH = 100;
 
@@ -155,7 +160,9 @@ export class IdeManager {
       return this.status();
     }
     const userData = path.join(this.dataDir, "user-data");
-    mkdirSync(userData, { recursive: true, mode: 0o700 });
+    mkdirSync(path.join(userData, "User"), { recursive: true, mode: 0o700 });
+    const settings = path.join(userData, "User", "settings.json");
+    if (!existsSync(settings)) writeFileSync(settings, JSON.stringify(FIRST_SETTINGS, null, 2) + "\n", { mode: 0o600 });
     const socketPath = this.socketPath;
     rmSync(socketPath, { force: true });
     const env = this.childEnv();
