@@ -10,7 +10,8 @@ const OPTIONAL_ENDPOINTS = [/status of 404 .*\/api\/(me|token|sync|ide|models)\)
 const tabNames = (page: Page) => page.locator("[role=tab] .tab-name").allInnerTexts();
 const selectedTab = (page: Page) => page.locator("[role=tab][aria-selected=true] .tab-name").innerText();
 
-describe("page features in Chromium", () => {
+// A browser, a PTY and a shell per test on a shared 2-core machine: allow more than the default 30 s.
+describe("page features in Chromium", { timeout: 60_000 }, () => {
   let gw: TestGateway;
   let browser: TestBrowser;
   let page: Page;

@@ -12,7 +12,8 @@ const CATALOGUE = `agents:\n  - id: ghost\n    label: Ghost\n    command: no-suc
 // The status bar polls endpoints other issues add; until they exist the browser logs their 404s.
 const OPTIONAL_ENDPOINTS = [/status of 404 .*\/api\/(me|token|sync|ide|models)\)$/];
 
-describe("the page in Chromium", () => {
+// A browser, a PTY and a shell per test on a shared 2-core machine: allow more than the default 30 s.
+describe("the page in Chromium", { timeout: 60_000 }, () => {
   let gw: TestGateway;
   let browser: TestBrowser;
   let page: Page;

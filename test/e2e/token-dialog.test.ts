@@ -9,7 +9,7 @@ const OPTIONAL_ENDPOINTS = [/status of 404 .*\/api\/(me|token|sync|ide|models)\)
 // An agent whose CLI exists (cat): starting it without a token makes the gateway send a notice.
 const CATALOGUE = `agents:\n  - id: echoer\n    label: Echoer\n    command: cat\n`;
 
-describe("the Databricks token in the page", () => {
+describe("the Databricks token in the page", { timeout: 60_000 }, () => {
   let fake: FakeDatabricks;
   let gw: TestGateway;
   let browser: TestBrowser;
