@@ -141,6 +141,8 @@ export function createServer(options: GatewayOptions): Gateway {
   app.use(guard.http);
   // code-server under /ide/ (exempt from the page's CSP above: the workbench brings its own).
   app.use(ide.proxyRoutes);
+  // Before the JSON parser: an uploaded .json file is a file, not a request body to parse (or refuse at 64 kB).
+  app.use(createUploadRoutes({ uploadsDir: config.uploadsDir, maxBytes: config.limits.maxUploadBytes }));
   app.use("/api", express.json({ limit: "64kb" }));
   app.use(createMeRoutes({ guard, appMode: config.appMode }));
   app.use(createAgentRoutes({ agents }));
@@ -148,7 +150,6 @@ export function createServer(options: GatewayOptions): Gateway {
   app.use(createSyncRoutes({ sync }));
   app.use(createModelRoutes({ models }));
   app.use(createSessionRoutes({ sessions, agents, projectsDir: config.projectsDir, env: () => baseEnv }));
-  app.use(createUploadRoutes({ uploadsDir: config.uploadsDir, maxBytes: config.limits.maxUploadBytes }));
   app.use(ide.apiRoutes);
   app.use(createStaticRoutes({ root }));
   app.use((req, _res, next) => next(new HttpError(404, "not_found", `Nothing at ${req.method} ${req.path}.`)));

@@ -57,6 +57,13 @@ describe("POST /api/upload", () => {
     expect(lstatSync(res.body.path).mode & 0o777).toBe(0o600);
   });
 
+  it("stores a JSON file as it is, however large, instead of parsing it", async () => {
+    const text = JSON.stringify({ big: "x".repeat(3000) });
+    const res = await post(text, { "content-type": "application/json", "x-file-name": "data.json" });
+    expect(res.status).toBe(201);
+    expect(readFileSync(res.body.path, "utf8")).toBe(text);
+  });
+
   it("stores a multipart file and never overwrites an earlier one", async () => {
     const form = () => {
       const data = new FormData();
