@@ -1,7 +1,11 @@
-import { unlinkSync } from "node:fs";
+import { mkdirSync, symlinkSync, unlinkSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { isAlive, sessionProcesses } from "../../src/sessions/process-tree.js";
+import { defaultInstallDir } from "../../src/ide/code-server-bin.js";
 import { codeServerBin, pinnedVersion } from "../helpers/code-server.js";
 import { startGateway, type TestGateway } from "../helpers/gateway.js";
 
@@ -55,6 +59,12 @@ describe("Open IDE: code-server behind /ide/", () => {
     expect(tg.gateway.ide.manager.pid).toBeUndefined();
   });
 
+  it("refuses a WebSocket to the IDE while it is stopped (502), without starting it", async () => {
+    const res = await upgrade(`${tg.url.replace(/^http/, "ws")}/ide/stable-0?reconnectionToken=x`, tg.url);
+    expect(res.status).toBe(502);
+    expect((await tg.api("GET", "/api/ide")).body.state).toBe("stopped");
+  });
+
   it("redirects /ide to /ide/", async () => {
     const res = await fetch(`${tg.url}/ide?folder=x`, { redirect: "manual" });
     expect(res.status).toBe(301);
@@ -105,6 +115,32 @@ describe("Open IDE: code-server behind /ide/", () => {
 
     const cross = await upgrade(wsUrl, "http://evil.example");
     expect(cross.status).toBe(403);
+  });
+
+  it("passes neither the gateway's auth headers nor its cookies to code-server", async () => {
+    // code-server's own /proxy/<port>/ forwards to a loopback port: an echo server there shows what code-server got.
+    const echo = http.createServer((req, res) => res.end(JSON.stringify(req.headers)));
+    await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (echo.address() as AddressInfo).port;
+      const res = await fetch(`${tg.url}/ide/proxy/${port}/`, {
+        headers: {
+          authorization: "Bearer dapi-not-for-the-ide",
+          "x-forwarded-email": "owner@example.com",
+          "x-forwarded-access-token": "not-for-the-ide",
+          cookie: "gateway-session=secret; code-server-session=kept",
+        },
+      });
+      expect(res.status).toBe(200);
+      const seen = await res.json();
+      expect(seen["x-forwarded-email"]).toBeUndefined();
+      expect(seen["x-forwarded-access-token"]).toBeUndefined();
+      expect(seen.authorization).toBeUndefined();
+      expect(String(seen.cookie ?? "")).not.toContain("gateway-session");
+      expect(JSON.stringify(seen)).not.toContain("secret");
+    } finally {
+      echo.close();
+    }
   });
 
   it("answers 502, not a hang, when code-server does not answer", async () => {
@@ -162,5 +198,63 @@ describe("Open IDE: idle stop", () => {
     const visit = await fetch(`${tg.url}/ide/`, { headers: HTML });
     expect(visit.status).toBe(503);
     await waitForState(tg, "running");
+  });
+});
+
+describe("Open IDE: code-server missing", () => {
+  let tg: TestGateway;
+  beforeAll(async () => {
+    tg = await startGateway({ env: { PATH: "/usr/bin:/bin" } });
+  });
+  afterAll(async () => {
+    await tg?.dispose();
+  });
+
+  it("reports absent, offers the install on the page, and refuses to start", async () => {
+    expect((await tg.api("GET", "/api/ide")).body).toMatchObject({ state: "absent", version: null, install: { state: "idle" } });
+    const page = await fetch(`${tg.url}/ide/`, { headers: HTML });
+    expect(page.status).toBe(503);
+    const html = await page.text();
+    expect(html).toContain("The IDE is not installed");
+    expect(html).toContain('id="ide-install"');
+    const api = await tg.api("GET", "/ide/");
+    expect(api.status).toBe(503);
+    expect(api.body.error.code).toBe("ide_absent");
+    expect((await tg.api("POST", "/api/ide/start?wait=1")).status).toBe(503);
+    expect((await tg.api("POST", "/api/ide/install", undefined, { origin: "http://evil.example" })).status).toBe(403);
+  });
+
+  it("runs the install script from the page's API and shows its progress (a cached install is reused)", async () => {
+    // The real script, with this HOME's cache pointing at the install the suite uses: it reuses it in a moment.
+    const cache = defaultInstallDir(tg.home, pinnedVersion());
+    mkdirSync(path.dirname(cache), { recursive: true });
+    symlinkSync(path.dirname(path.dirname(codeServerBin())), cache);
+    const started = await tg.api("POST", "/api/ide/install");
+    expect(started.status).toBe(202);
+    expect(started.body.state).toBe("running");
+    const deadline = Date.now() + 30_000;
+    let status: any;
+    do {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      status = (await tg.api("GET", "/api/ide")).body;
+    } while (status.install.state === "running" && Date.now() < deadline);
+    expect(status.install).toMatchObject({ state: "done", exitCode: 0 });
+    expect(status.install.lines.join("\n")).toContain(`==> code-server ${pinnedVersion()} is already installed`);
+    expect(status).toMatchObject({ state: "stopped", version: pinnedVersion() });
+  });
+});
+
+describe("Open IDE: CODE_SERVER_BIN pointing nowhere", () => {
+  it("is absent, names the setting, and does not offer to install elsewhere", async () => {
+    const tg = await startGateway({ env: { CODE_SERVER_BIN: "/nonexistent/code-server" } });
+    try {
+      expect((await tg.api("GET", "/api/ide")).body.state).toBe("absent");
+      const html = await (await fetch(`${tg.url}/ide/`, { headers: HTML })).text();
+      expect(html).toContain("/nonexistent/code-server");
+      expect(html).not.toContain('id="ide-install"');
+      expect((await tg.api("POST", "/api/ide/install")).status).toBe(409);
+    } finally {
+      await tg.dispose();
+    }
   });
 });
