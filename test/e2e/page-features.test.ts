@@ -155,7 +155,7 @@ describe("page features in Chromium", { timeout: 60_000 }, () => {
     await expect.poll(() => tabNames(page)).toEqual(["Shell", "logs"]);
   });
 
-  it("copies the selection (on select and with Ctrl+Shift+C) and lets text pastes through to the shell", async () => {
+  it("copies the selection (on select and with Ctrl+Shift+C), pastes with Ctrl+Shift+V, and lets text pastes through", async () => {
     await page.goto(gw.url + "/");
     await openTab(page);
     await run(page, "echo copyme-$((9*9))");
@@ -183,6 +183,12 @@ describe("page features in Chromium", { timeout: 60_000 }, () => {
     });
     await page.keyboard.press("Enter");
     await waitForScreen(page, "pasted-16");
+
+    // Ctrl+Shift+V pastes the clipboard (the browser's own paste, which xterm takes as bracketed paste).
+    await page.evaluate(() => navigator.clipboard.writeText("echo shortcut-$((2*3))"));
+    await page.keyboard.press("Control+Shift+V");
+    await page.keyboard.press("Enter");
+    await waitForScreen(page, "shortcut-6");
   });
 
   it("keeps the theme and font size across a reload, and shows '-' for what is not built", async () => {
