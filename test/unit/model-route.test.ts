@@ -1,5 +1,7 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import { chooseModelRoute, type Probe } from "../../src/models/route.js";
+import { chooseModelRoute, httpProbe, type Probe } from "../../src/models/route.js";
 
 const never: Probe = async () => {
   throw new Error("the probe must not run");
@@ -63,5 +65,27 @@ describe("chooseModelRoute", () => {
       baseUrl: null,
       upstreams: null,
     });
+  });
+});
+
+describe("httpProbe", () => {
+  it("counts any answer below 500 as reached, and a 5xx, a refused connection or a timeout as not", async () => {
+    let status = 200;
+    const server = http.createServer((req, res) => {
+      if (req.url === "/hang") return;
+      res.writeHead(status).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const results: boolean[] = [];
+      for (status of [200, 401, 404, 500, 503]) results.push(await httpProbe(url, AbortSignal.timeout(2000)));
+      expect(results).toEqual([true, true, true, false, false]);
+      await expect(httpProbe(`${url}/hang`, AbortSignal.timeout(100))).rejects.toThrow();
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    await expect(httpProbe(url, AbortSignal.timeout(2000))).rejects.toThrow();
   });
 });
