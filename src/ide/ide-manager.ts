@@ -50,6 +50,7 @@ const MAX_SOCKET_PATH = 100;
 export class IdeManager {
   private process: CodeServerProcess | undefined;
   private starting: Promise<IdeStatus> | undefined;
+  private stopping: Promise<void> | undefined;
   private state: Exclude<IdeState, "absent"> = "stopped";
   private startedAt: Date | undefined;
   private lastError: string | undefined;
@@ -104,7 +105,7 @@ export class IdeManager {
 
   /** Current state without asking the binary anything (for the proxy's hot path). */
   get current(): IdeState {
-    return this.state;
+    return this.stopping ? "stopped" : this.state;
   }
 
   /** Starts code-server unless it runs or is starting; resolves when it is healthy or has failed. */
@@ -135,12 +136,17 @@ export class IdeManager {
   /** Stops code-server (idle, or asked to); the state becomes "stopped". */
   async stop(reason: string): Promise<void> {
     const process = this.process;
-    if (!process) return;
+    if (!process) return this.stopping;
     this.log.info({ pid: process.pid, reason }, "stopping code-server");
-    this.state = "stopped";
     this.process = undefined;
     this.clearIdleTimer();
-    await process.stop();
+    // The API says "stopped" only once the whole group is gone; the proxy stops sending to it at once.
+    const stopping = (this.stopping = process.stop().then(() => {
+      if (this.stopping !== stopping) return;
+      this.stopping = undefined;
+      if (this.state === "running" || this.state === "starting") this.state = "stopped";
+    }));
+    await stopping;
   }
 
   /** Ends code-server's whole process group; the manager starts nothing afterwards. */
@@ -152,6 +158,8 @@ export class IdeManager {
   }
 
   private async launch(): Promise<IdeStatus> {
+    await this.stopping; // a visit during an idle stop waits for the old process to be gone
+    if (this.closed) return this.status();
     const bin = this.bin();
     if (bin === undefined) {
       this.lastError = this.options.codeServerBin
