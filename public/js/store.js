@@ -3,6 +3,7 @@
 
 const KEY = "agent-terminal-gateway";
 const DEFAULTS = Object.freeze({ order: [], names: {}, active: null, theme: "mocha", fontSize: 14, split: null, ratio: 0.5 });
+/** Font sizes the settings accept, in CSS pixels. */
 export const FONT_MIN = 9;
 export const FONT_MAX = 28;
 

@@ -10,6 +10,7 @@ const MAX_NAME_LENGTH = 100;
 /** Attempts at a free name ("shot-1.png", "shot-2.png", ...) before giving up. */
 const MAX_SUFFIX = 1000;
 
+/** What the upload route needs: where files go and how large they may be. */
 export interface UploadRoutesOptions {
   /** The only directory uploads are written to (~/uploads); made on first use. */
   readonly uploadsDir: string;

@@ -19,6 +19,7 @@ const FLAGS = [
 /** Where e2e tests leave screenshots (gitignored). */
 export const OUTPUT_DIR = path.resolve("test-output");
 
+/** A headless Chromium with a throwaway profile, for e2e tests (the IDE and CSP tests reuse it). */
 export interface TestBrowser {
   readonly context: BrowserContext;
   /** A new page; its console errors and uncaught exceptions are collected in `errors`. */
@@ -30,6 +31,7 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
+/** How launchBrowser() sets the browser up. */
 export interface LaunchOptions {
   /** Viewport of new pages. */
   readonly viewport?: { width: number; height: number };
