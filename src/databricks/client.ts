@@ -8,8 +8,19 @@ export const DEFAULT_CALL_TIMEOUT_MS = 15_000;
  * second argument of every SDK method.
  */
 export function deadline(ms: number = DEFAULT_CALL_TIMEOUT_MS, signal?: AbortSignal): Context {
-  const timeout = AbortSignal.timeout(ms);
-  const abort = signal ? AbortSignal.any([timeout, signal]) : timeout;
+  // Not AbortSignal.timeout() + AbortSignal.any(): Node holds a timeout signal only weakly and any() holds its
+  // sources weakly too, so under GC pressure the timeout signal was collected and never fired, and a hung call
+  // with a signal hung forever (seen in the token rotation tests). A plain timer holds the controller strongly.
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal!.reason);
+  const timer = setTimeout(() => {
+    signal?.removeEventListener("abort", onAbort);
+    controller.abort(new DOMException(`The call took longer than ${ms} ms`, "TimeoutError"));
+  }, ms);
+  timer.unref();
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener("abort", onAbort, { once: true });
+  const abort = controller.signal;
   return new Context({
     cancellationToken: {
       get isCancellationRequested() {
