@@ -1,5 +1,5 @@
 import { mkdirSync } from "node:fs";
-import { readdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { lstat, readdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
 import { z } from "zod";
@@ -88,7 +88,9 @@ export class Spool {
   private async read(name: string, entries: SpoolEntry[]): Promise<string | undefined> {
     const file = path.join(this.dir, name);
     try {
-      const info = await stat(file);
+      // lstat: the hook writes plain files; a link (dangling ones included, which stat reports as missing
+      // and would leave in the spool forever) or a pipe is garbage, never followed.
+      const info = await lstat(file);
       if (!info.isFile()) return "not a regular file";
       if (info.size > MAX_SPOOL_BYTES) return `larger than ${MAX_SPOOL_BYTES} bytes`;
       let data: unknown;
@@ -126,7 +128,7 @@ export class Spool {
   private async removeIfStale(name: string): Promise<void> {
     const file = path.join(this.dir, name);
     try {
-      if (Date.now() - (await stat(file)).mtimeMs > STALE_TEMP_MS) await unlink(file);
+      if (Date.now() - (await lstat(file)).mtimeMs > STALE_TEMP_MS) await unlink(file);
     } catch {
       // Renamed or removed meanwhile.
     }
