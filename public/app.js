@@ -93,6 +93,8 @@ function runShortcut(action) {
       return ws.activate(ws.neighbour(action === "next-tab" ? 1 : -1));
     case "search":
       return view?.openSearch();
+    case "focus-tabs":
+      return (tabBar.tabElement(ws.active) ?? $("new-tab")).focus();
     case "copy":
       return view && void view.copySelection().then((ok) => ok || toast("Nothing copied: select text first, and allow clipboard access.", "warn"));
   }

@@ -8,6 +8,8 @@ const KEYS = {
   BracketRight: "next-tab",
   KeyF: "search",
   KeyC: "copy",
+  // The terminal keeps Tab and Shift+Tab for the shell; this is the keyboard's way out of it.
+  KeyL: "focus-tabs",
 };
 
 /** The action a key event asks for, or undefined. */
@@ -25,6 +27,7 @@ export function describeShortcuts() {
     [`${mod}+Shift+[ / ]`, "Previous / next tab"],
     [`${mod}+Shift+F`, "Find in terminal"],
     [`${mod}+Shift+C / V`, "Copy / paste"],
+    [`${mod}+Shift+L`, "Leave the terminal: focus the tabs"],
     ["F2 on a tab", "Rename"],
     ["Shift+← / → on a tab", "Move tab"],
   ];

@@ -130,6 +130,12 @@ describe("page features in Chromium", { timeout: 60_000 }, () => {
     const text = await waitForScreen(page, "clean-64");
     expect(text).not.toMatch(/[TF{}]echo clean/);
 
+    // The way out of the terminal for the keyboard: Ctrl+Shift+L focuses the selected tab; Enter goes back.
+    await page.keyboard.press("Control+Shift+L");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute("role"))).toBe("tab");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.classList.contains("xterm-helper-textarea"))).toBe(true);
+
     await page.keyboard.press("Control+Shift+W");
     const dialog = page.getByRole("dialog");
     await expect.poll(() => dialog.isVisible()).toBe(true);
