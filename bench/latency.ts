@@ -64,6 +64,7 @@ export async function interruptLatency(gateway: GatewayProcess, marker: string):
   const client = await BenchClient.open(gateway.url, id, { ack: "parse" });
   try {
     await waitReady(client);
+    client.input("\r");
     // Flood for a while, so the ack window and every buffer on the way are full.
     const floodFrom = client.consumed;
     await client.until(() => client.consumed - floodFrom >= 4 * 1024 * 1024, 30_000, "the flood");

@@ -22,9 +22,9 @@ export function floodScript(): string {
   return `exec yes ${quote(lineText(1))}`;
 }
 
-/** Floods until Ctrl-C, then prints the marker and exits. */
+/** After Enter, floods until Ctrl-C, then prints the marker and exits. */
 export function interruptScript(marker: string): string {
-  return `trap 'printf "\\r\\n${marker}\\r\\n"; exit 130' INT; printf ${READY}; yes ${quote(lineText(2))}`;
+  return `trap 'printf "\\r\\n${marker}\\r\\n"; exit 130' INT; stty -echo; printf ${READY}; read x; yes ${quote(lineText(2))}`;
 }
 
 /** The agents the bench adds to each gateway's catalogue. */

@@ -3,6 +3,7 @@ import * as pty from "node-pty";
 import type { Logger } from "pino";
 import type { WebSocket } from "ws";
 import { FlowControl, HIGH_WATERMARK, LOW_WATERMARK } from "./flow-control.js";
+import { PtyInput } from "./pty-input.js";
 import { isAlive, sessionProcesses, signalSession } from "./process-tree.js";
 import type { ClientFrame, ServerEvent } from "./protocol.js";
 import { renderScreen } from "./screen.js";
@@ -50,7 +51,11 @@ export interface SessionInfo {
 const MAX_BATCH_BYTES = 256 * 1024;
 /** How long to gather while output streams. */
 const STREAM_BATCH_MS = 5;
-/** A flush this large, this soon after the previous one, means output is streaming. */
+/**
+ * Output is streaming once this much went out in flushes less than STREAM_GAP_MS apart. Counted over the
+ * burst, not per flush: a PTY hands out at most 4 KiB per read, and when the reader keeps up each flush held
+ * one read, so a per-flush test never saw a stream (13,000 frames per 100 MB instead of a few hundred).
+ */
 const STREAM_BYTES = 8 * 1024;
 const STREAM_GAP_MS = 20;
 // Server memory guard beside the ack window: a client that acks without reading cannot pile up sends.
@@ -77,6 +82,7 @@ export class Session {
   private readonly pty: pty.IPty;
   private readonly log: Logger;
   private readonly scrollback: Scrollback;
+  private readonly input: { write(data: string): boolean; close(): void };
   private readonly clients = new Set<Client>();
   private cols: number;
   private rows: number;
@@ -84,7 +90,8 @@ export class Session {
   private pendingBytes = 0;
   private flushTimer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   private lastFlushAt = 0;
-  private lastFlushBytes = 0;
+  /** Bytes flushed since output last paused for STREAM_GAP_MS. */
+  private burstBytes = 0;
   private paused = false;
   private exitWatch: NodeJS.Timeout | undefined;
   private exitCode: number | null = null;
@@ -113,6 +120,7 @@ export class Session {
       encoding: null,
     });
     this.slaveFd = holdSlave(this.pty);
+    this.input = inputFor(this.pty, this.log);
     // With encoding null node-pty hands out Buffers; its typings still say string.
     this.pty.onData((data) => this.onOutput(data as unknown as Buffer));
     this.pty.onExit(({ exitCode, signal }) => this.onExit(exitCode, signal));
@@ -181,7 +189,10 @@ export class Session {
   handle(socket: WebSocket, frame: ClientFrame): void {
     switch (frame.type) {
       case "input":
-        if (!this.exitedFlag) this.pty.write(frame.data);
+        if (!this.exitedFlag && !this.input.write(frame.data)) {
+          const client = this.findClient(socket);
+          if (client) this.sendEvent(client, { type: "error", message: "input dropped: the program is not reading its input" });
+        }
         break;
       case "resize":
         this.resize(frame.cols, frame.rows);
@@ -259,7 +270,7 @@ export class Session {
     if (this.pendingBytes >= MAX_BATCH_BYTES) {
       this.flush();
     } else if (this.flushTimer === undefined) {
-      const streaming = this.lastFlushBytes >= STREAM_BYTES && performance.now() - this.lastFlushAt < STREAM_GAP_MS;
+      const streaming = this.burstBytes >= STREAM_BYTES && performance.now() - this.lastFlushAt < STREAM_GAP_MS;
       this.flushTimer = streaming ? setTimeout(this.flush, STREAM_BATCH_MS) : setImmediate(this.flush);
     }
   }
@@ -273,8 +284,9 @@ export class Session {
     if (this.pendingBytes === 0) return;
     const data = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
-    this.lastFlushBytes = this.pendingBytes;
-    this.lastFlushAt = performance.now();
+    const now = performance.now();
+    this.burstBytes = now - this.lastFlushAt < STREAM_GAP_MS ? this.burstBytes + this.pendingBytes : this.pendingBytes;
+    this.lastFlushAt = now;
     this.pendingBytes = 0;
     for (const client of this.clients) {
       if (client.queued) client.queued.push(data);
@@ -355,6 +367,7 @@ export class Session {
     // node-pty reports exit after its socket closed, so every byte was read: send it before the exit event.
     this.flush();
     this.releaseSlave();
+    this.input.close();
     if (this.paused) this.setPaused(false);
     this.exitedFlag = true;
     this.exitCode = exitCode;
@@ -381,4 +394,13 @@ function holdSlave(terminal: pty.IPty): number | undefined {
     // Already gone: the program exited before this line ran.
     return undefined;
   }
+}
+
+/** Input straight to the PTY master (see PtyInput); node-pty's own write if its descriptor is not exposed. */
+function inputFor(terminal: pty.IPty, log: Logger): { write(data: string): boolean; close(): void } {
+  const fd = (terminal as unknown as { fd?: unknown }).fd;
+  if (typeof fd !== "number") {
+    return { write: (data) => (terminal.write(data), true), close: () => undefined };
+  }
+  return new PtyInput({ fd, onError: (error) => log.debug({ err: error }, "input write failed") });
 }
