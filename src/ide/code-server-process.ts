@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import type { Logger } from "pino";
 import { isAlive, sessionProcesses, signalSession } from "../sessions/process-tree.js";
@@ -150,4 +151,28 @@ function healthy(socketPath: string): Promise<boolean> {
     req.on("timeout", () => req.destroy());
     req.on("error", () => resolve(false));
   });
+}
+
+/**
+ * Ends a code-server that a previous gateway run left behind (the gateway was killed before it could stop it):
+ * the pid file names its group leader, and the command line must still be code-server's before anything is sent.
+ */
+export function killStale(pidFile: string, logger: Logger): void {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(pidFile, "utf8").trim());
+  } catch {
+    return;
+  }
+  rmSync(pidFile, { force: true });
+  if (!Number.isInteger(pid) || pid <= 1 || !isAlive(pid)) return;
+  let cmdline = "";
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+  } catch {
+    return;
+  }
+  if (!cmdline.includes("code-server")) return;
+  logger.warn({ pid }, "ending a code-server left behind by an earlier run");
+  signalSession(pid, "SIGKILL");
 }

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Logger } from "pino";
 import { readVersion, resolveCodeServerBin } from "./code-server-bin.js";
-import { CodeServerProcess, describeExit } from "./code-server-process.js";
+import { CodeServerProcess, describeExit, killStale } from "./code-server-process.js";
+import { IdleWatch } from "./idle-watch.js";
 
 /** What GET /api/ide reports. */
 export type IdeState = "absent" | "stopped" | "starting" | "running" | "failed";
@@ -55,9 +56,7 @@ export class IdeManager {
   private startedAt: Date | undefined;
   private lastError: string | undefined;
   private version: { bin: string; value: Promise<string | undefined> } | undefined;
-  private lastActivity = Date.now();
-  private openSockets = 0;
-  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly idle: IdleWatch;
   private closed = false;
   private readonly dataDir: string;
   private socketDir: string | undefined;
@@ -66,6 +65,7 @@ export class IdeManager {
   constructor(private readonly options: IdeManagerOptions) {
     this.dataDir = path.join(options.stateDir, "ide");
     this.log = options.logger;
+    this.idle = new IdleWatch(options.idleMs, () => void this.stop(`idle for ${Math.round(options.idleMs / 1000)} s`));
   }
 
   /** The executable that would run, or undefined when code-server is not installed. */
@@ -117,20 +117,12 @@ export class IdeManager {
 
   /** A proxied request: the IDE is in use. Health checks never call this. */
   touch(): void {
-    this.lastActivity = Date.now();
+    this.idle.touch();
   }
 
   /** A proxied WebSocket opened; while any is open the IDE counts as in use. Returns the matching close. */
   socketOpened(): () => void {
-    this.openSockets++;
-    this.touch();
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      this.openSockets--;
-      this.touch();
-    };
+    return this.idle.socketOpened();
   }
 
   /** Stops code-server (idle, or asked to); the state becomes "stopped". */
@@ -139,7 +131,7 @@ export class IdeManager {
     if (!process) return this.stopping;
     this.log.info({ pid: process.pid, reason }, "stopping code-server");
     this.process = undefined;
-    this.clearIdleTimer();
+    this.idle.stop();
     // The API says "stopped" only once the whole group is gone; the proxy stops sending to it at once.
     const stopping = (this.stopping = process.stop().then(() => {
       if (this.stopping !== stopping) return;
@@ -171,6 +163,8 @@ export class IdeManager {
     mkdirSync(path.join(userData, "User"), { recursive: true, mode: 0o700 });
     const settings = path.join(userData, "User", "settings.json");
     if (!existsSync(settings)) writeFileSync(settings, JSON.stringify(FIRST_SETTINGS, null, 2) + "\n", { mode: 0o600 });
+    const pidFile = path.join(this.dataDir, "code-server.pid");
+    killStale(pidFile, this.log);
     const socketPath = this.socketPath;
     rmSync(socketPath, { force: true });
     const env = this.childEnv();
@@ -198,6 +192,10 @@ export class IdeManager {
       logger: this.log,
     });
     this.process = process;
+    if (process.pid > 0) writeFileSync(pidFile, `${process.pid}\n`, { mode: 0o600 });
+    void process.exited.then(() => {
+      if (this.process === process || this.process === undefined) rmSync(pidFile, { force: true });
+    });
     this.state = "starting";
     this.lastError = undefined;
     this.log.info({ pid: process.pid, bin }, "starting code-server");
@@ -205,7 +203,7 @@ export class IdeManager {
       if (this.process !== process) return; // stopped on purpose
       this.process = undefined;
       this.state = "failed";
-      this.clearIdleTimer();
+      this.idle.stop();
       this.lastError = `code-server exited (${describeExit(exit)}). Last lines:\n${process.logTail()}`;
       this.log.warn({ pid: process.pid, ...exit }, "code-server crashed");
     });
@@ -221,28 +219,9 @@ export class IdeManager {
     }
     this.state = "running";
     this.startedAt = new Date();
-    this.touch();
-    this.armIdleTimer();
+    this.idle.start();
     this.log.info({ pid: process.pid }, "code-server running");
     return this.status();
-  }
-
-  private armIdleTimer(): void {
-    this.clearIdleTimer();
-    // Check a few times per idle period so the stop comes at most a quarter period late.
-    const every = Math.max(250, Math.min(this.options.idleMs / 4, 30_000));
-    this.idleTimer = setInterval(() => {
-      if (this.openSockets > 0) this.touch();
-      if (Date.now() - this.lastActivity >= this.options.idleMs) {
-        void this.stop(`idle for ${Math.round(this.options.idleMs / 1000)} s`);
-      }
-    }, every);
-    this.idleTimer.unref();
-  }
-
-  private clearIdleTimer(): void {
-    if (this.idleTimer) clearInterval(this.idleTimer);
-    this.idleTimer = undefined;
   }
 
   /** Asks the binary once (it takes a Node start); the answer is kept per path. */

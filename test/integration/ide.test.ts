@@ -258,3 +258,22 @@ describe("Open IDE: CODE_SERVER_BIN pointing nowhere", () => {
     }
   });
 });
+
+describe("Open IDE: a code-server left behind by an earlier run", () => {
+  it("is ended before a new one starts on the same state directory", async () => {
+    const first = await startGateway({ env: { CODE_SERVER_BIN: codeServerBin() } });
+    const stateDir = first.gateway.config.stateDir;
+    // The second gateway stands for the next run after a crash: same state directory, first one never closed.
+    const second = await startGateway({ env: { CODE_SERVER_BIN: codeServerBin(), STATE_DIR: stateDir } });
+    try {
+      expect((await first.api("POST", "/api/ide/start?wait=1")).body.state).toBe("running");
+      const orphan = first.gateway.ide.manager.pid!;
+      expect((await second.api("POST", "/api/ide/start?wait=1")).body.state).toBe("running");
+      expect(groupAlive(orphan)).toBe(false);
+      expect(groupAlive(second.gateway.ide.manager.pid!)).toBe(true);
+    } finally {
+      await second.dispose();
+      await first.dispose();
+    }
+  });
+});
