@@ -6,9 +6,13 @@ import { isAlive, sessionProcesses, signalSession } from "../sessions/process-tr
 
 /** Lines of code-server's output kept for the "failed" state's message. */
 const TAIL_LINES = 30;
-/** code-server's wrapper ends its tree within 10 s of SIGTERM (notes/code-server.md); then SIGKILL. */
-const TERM_GRACE_MS = 10_000;
-const KILL_GRACE_MS = 5_000;
+/**
+ * code-server usually ends its tree well within a second of SIGTERM (at worst 10 s, notes/code-server.md); the
+ * gateway itself must be down within 10 s of a SIGTERM, so SIGKILL follows after 5 s.
+ */
+const TERM_GRACE_MS = 5_000;
+/** After the leader exits, its children get this long before SIGKILL. */
+const KILL_GRACE_MS = 3_000;
 const HEALTH_POLL_MS = 100;
 
 export interface CodeServerProcessOptions {
