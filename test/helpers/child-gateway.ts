@@ -14,8 +14,14 @@ export interface ChildGateway {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startChildGateway(env: Record<string, string> = {}): Promise<ChildGateway> {
-  const home = mkdtempSync(path.join(tmpdir(), "gw-child-"));
+/** Where the child lives: a given HOME is kept on stop(), so a second start finds what the first left. */
+export interface ChildGatewayOptions {
+  readonly home?: string;
+}
+
+/** Starts src/main.ts as a child process with a temp HOME (or the given one) on a free port. */
+export async function startChildGateway(env: Record<string, string> = {}, options: ChildGatewayOptions = {}): Promise<ChildGateway> {
+  const home = options.home ?? mkdtempSync(path.join(tmpdir(), "gw-child-"));
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     env: { PATH: process.env.PATH ?? "", SHELL: "/bin/bash", LANG: "C.UTF-8", HOME: home, PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -42,7 +48,7 @@ export async function startChildGateway(env: Record<string, string> = {}): Promi
     async stop(signal = "SIGTERM") {
       child.kill(signal);
       const code = await exited;
-      rmSync(home, { recursive: true, force: true });
+      if (!options.home) rmSync(home, { recursive: true, force: true });
       return code;
     },
   };
