@@ -126,7 +126,7 @@ async function receiveFile(
       source.on("error", () => reject(new HttpError(400, "aborted", "The upload was interrupted.")));
       source.on("aborted", () => reject(new HttpError(400, "aborted", "The upload was interrupted.")));
       source.on("end", () => (truncated() ? reject(tooLarge(maxBytes)) : undefined));
-      out.on("error", reject);
+      out.on("error", (error) => reject(diskError(error)));
       out.on("finish", () => (truncated() ? reject(tooLarge(maxBytes)) : resolve()));
       source.pipe(out);
     });
@@ -155,7 +155,7 @@ function openFresh(dir: string, name: string): { file: string; fd: number } {
       const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
       return { file, fd };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw diskError(error);
     }
   }
   throw new HttpError(409, "name_taken", `Too many uploads named ${name}; remove some from ${dir}.`);
@@ -167,6 +167,13 @@ function ensureDirectory(dir: string): void {
   if (!lstatSync(dir).isDirectory()) {
     throw new HttpError(500, "bad_uploads_dir", `${dir} is not a plain directory; uploads are refused.`);
   }
+}
+
+/** A full disk (or quota) is the owner's to fix, not an internal error: 507 saying so; anything else as is. */
+function diskError(error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code !== "ENOSPC" && code !== "EDQUOT") return error;
+  return new HttpError(507, "disk_full", "The disk holding ~/uploads is full; free some space and try again.");
 }
 
 function tooLarge(maxBytes: number): HttpError {
