@@ -67,7 +67,6 @@ async function poll() {
     show("");
   }
   if (status.state !== "absent" || install.state === "running" || install.state === "done") setTimeout(poll, POLL_MS);
-  if (status.state === "stopped" && install.state === "done") await start();
 }
 
 installButton?.addEventListener("click", async () => {

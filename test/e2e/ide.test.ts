@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, type TestBrowser } from "../helpers/browser.js";
-import { codeServerBin } from "../helpers/code-server.js";
+import { defaultInstallDir } from "../../src/ide/code-server-bin.js";
+import { codeServerBin, pinnedVersion } from "../helpers/code-server.js";
 import { startGateway, type TestGateway } from "../helpers/gateway.js";
 
 /** The workbench on 2 busy cores: code-server's cold start plus VS Code's first paint can take a while. */
@@ -45,6 +46,37 @@ describe("Open IDE in Chromium", () => {
     // No first-run dialog over the workbench (the gateway's first settings turn VS Code's AI onboarding off).
     expect(await ide.locator(".onboarding-a-overlay").count()).toBe(0);
     await browser.screenshot(ide, "ide-workbench");
+  });
+});
+
+describe("Installing the IDE from the page in Chromium", () => {
+  let gw: TestGateway;
+  let browser: TestBrowser;
+
+  beforeAll(async () => {
+    gw = await startGateway({ env: { PATH: "/usr/bin:/bin" } });
+    browser = await launchBrowser({ ignoreConsole: [/status of 404/, /status of 503/, /\/ide\//] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await gw?.dispose();
+  });
+
+  it("offers the install, shows the script's output, then continues into the workbench", { timeout: 240_000 }, async () => {
+    const page = await browser.newPage();
+    await page.goto(`${gw.url}/ide/`);
+    const install = page.getByRole("button", { name: "Install code-server" });
+    await install.waitFor({ timeout: 20_000 });
+    await browser.screenshot(page, "ide-install-offer");
+    // The real script runs; this HOME's cache points at the suite's install, so it reuses it instead of building.
+    const cache = defaultInstallDir(gw.home, pinnedVersion());
+    mkdirSync(path.dirname(cache), { recursive: true });
+    symlinkSync(path.dirname(path.dirname(codeServerBin())), cache);
+    await install.click();
+    await page.waitForSelector(".monaco-workbench", { timeout: WORKBENCH_MS });
+    const status = (await gw.api("GET", "/api/ide")).body;
+    expect(status.state).toBe("running");
+    expect(status.install.lines.join("\n")).toContain("is already installed");
   });
 });
 
