@@ -19,6 +19,8 @@ export interface IdeOptions {
   readonly env: () => Readonly<Record<string, string | undefined>>;
   /** Replaces IDE_IDLE_MINUTES (tests use seconds). */
   readonly idleMs?: number;
+  /** Replaces the start timeout (tests). */
+  readonly startTimeoutMs?: number;
 }
 
 /** The "Open IDE" subsystem: code-server on demand behind the gateway at /ide/. */
@@ -47,6 +49,7 @@ export function createIde(options: IdeOptions): Ide {
     projectsDir: config.projectsDir,
     stateDir: config.stateDir,
     idleMs: options.idleMs ?? config.ide.idleMinutes * 60_000,
+    startTimeoutMs: options.startTimeoutMs,
     env,
     logger,
   });

@@ -52,6 +52,8 @@ export interface GatewayOptions {
   readonly sync?: Partial<Pick<SyncOptions, "retry" | "debounceMs" | "concurrency" | "callTimeoutMs">>;
   /** Replaces IDE_IDLE_MINUTES with milliseconds (tests). */
   readonly ideIdleMs?: number;
+  /** Replaces the IDE's 90 s start timeout (tests of a code-server that never becomes healthy). */
+  readonly ideStartTimeoutMs?: number;
   /** Replaces the AI Gateway probe (tests: never leave loopback). */
   readonly modelProbe?: Probe;
 }
@@ -114,7 +116,7 @@ export function createServer(options: GatewayOptions): Gateway {
     beforeLaunch: (agent, cwd) => models.prepare(agent.id, cwd),
   });
   const terminalSocket = createTerminalSocket({ sessions, maxFrameBytes: config.limits.maxFrameBytes, logger });
-  const ide = createIde({ config, logger, root, searchPath, env: () => baseEnv, idleMs: options.ideIdleMs });
+  const ide = createIde({ config, logger, root, searchPath, env: () => baseEnv, idleMs: options.ideIdleMs, startTimeoutMs: options.ideStartTimeoutMs });
   const upgrades: UpgradeRoute[] = [terminalSocket, ide.upgrade];
   const sync = config.databricks.host
     ? createSyncService({
