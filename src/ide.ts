@@ -9,7 +9,17 @@ import { createIdeProxy } from "./ide/proxy.js";
 import { createIdeApiRoutes, createIdeProxyRoutes } from "./ide/routes.js";
 import type { UpgradeRoute } from "./upgrade.js";
 
-export interface IdeOptions {
+/** Periods tests shorten. */
+export interface IdeTimings {
+  /** Replaces IDE_IDLE_MINUTES. */
+  readonly idleMs?: number;
+  /** Replaces the 90 s a start may take (tests of a code-server that never becomes healthy). */
+  readonly startTimeoutMs?: number;
+  /** A proxied request whose upstream socket stays silent this long ends with a 502 (default 60 s). */
+  readonly upstreamTimeoutMs?: number;
+}
+
+export interface IdeOptions extends IdeTimings {
   readonly config: Config;
   readonly logger: Logger;
   /** The gateway's package folder (scripts/, package.json). */
@@ -17,10 +27,6 @@ export interface IdeOptions {
   readonly searchPath: readonly string[];
   /** The allowlisted environment terminals get; code-server and its terminals get the same. */
   readonly env: () => Readonly<Record<string, string | undefined>>;
-  /** Replaces IDE_IDLE_MINUTES (tests use seconds). */
-  readonly idleMs?: number;
-  /** Replaces the start timeout (tests). */
-  readonly startTimeoutMs?: number;
 }
 
 /** The "Open IDE" subsystem: code-server on demand behind the gateway at /ide/. */
@@ -54,7 +60,7 @@ export function createIde(options: IdeOptions): Ide {
     logger,
   });
   const installer = new Installer({ script: path.join(root, "scripts", "install-code-server.sh"), env, cwd: root, logger });
-  const proxy = createIdeProxy({ manager, logger });
+  const proxy = createIdeProxy({ manager, logger, timeoutMs: options.upstreamTimeoutMs });
   return {
     manager,
     installer,

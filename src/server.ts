@@ -12,7 +12,7 @@ import { OwnerResolver, type OwnerRetryOptions } from "./auth/owner.js";
 import { createOwnerGuard } from "./auth/owner-guard.js";
 import { createSecurityHeaders } from "./auth/security-headers.js";
 import { PRODUCT, type Config } from "./config.js";
-import { createIde, type Ide } from "./ide.js";
+import { createIde, type Ide, type IdeTimings } from "./ide.js";
 import { HttpError, errorMiddleware, refuseUpgrade, toHttpError } from "./http-error.js";
 import { ModelService } from "./models/model-service.js";
 import type { Probe } from "./models/route.js";
@@ -50,10 +50,8 @@ export interface GatewayOptions {
   readonly callTimeoutMs?: number;
   /** Settings of the workspace sync that tests shorten. */
   readonly sync?: Partial<Pick<SyncOptions, "retry" | "debounceMs" | "concurrency" | "callTimeoutMs">>;
-  /** Replaces IDE_IDLE_MINUTES with milliseconds (tests). */
-  readonly ideIdleMs?: number;
-  /** Replaces the IDE's 90 s start timeout (tests of a code-server that never becomes healthy). */
-  readonly ideStartTimeoutMs?: number;
+  /** Shortens the IDE's idle period and upstream timeout (tests). */
+  readonly ide?: IdeTimings;
   /** Replaces the AI Gateway probe (tests: never leave loopback). */
   readonly modelProbe?: Probe;
 }
@@ -116,7 +114,7 @@ export function createServer(options: GatewayOptions): Gateway {
     beforeLaunch: (agent, cwd) => models.prepare(agent.id, cwd),
   });
   const terminalSocket = createTerminalSocket({ sessions, maxFrameBytes: config.limits.maxFrameBytes, logger });
-  const ide = createIde({ config, logger, root, searchPath, env: () => baseEnv, idleMs: options.ideIdleMs, startTimeoutMs: options.ideStartTimeoutMs });
+  const ide = createIde({ config, logger, root, searchPath, env: () => baseEnv, ...options.ide });
   const upgrades: UpgradeRoute[] = [terminalSocket, ide.upgrade];
   const sync = config.databricks.host
     ? createSyncService({

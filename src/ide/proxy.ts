@@ -9,6 +9,9 @@ import type { IdeManager } from "./ide-manager.js";
 /** The URL prefix code-server is served under; its pages use relative URLs, so it needs no flag for this. */
 export const IDE_PREFIX = "/ide";
 
+/** Inactivity on a proxied request's upstream socket before it counts as failed (not a cap on long downloads). */
+const UPSTREAM_TIMEOUT_MS = 60_000;
+
 /** Headers the gateway's front door adds for the signed-in user: they are the gateway's business, not code-server's. */
 const GATEWAY_HEADERS = [
   "authorization",
@@ -34,9 +37,12 @@ export interface IdeProxy {
  * Forwards to code-server's unix socket. The Host header is passed unchanged and X-Forwarded-* added (xfwd), so
  * code-server's own Origin check passes for the owner's page and refuses a page from another origin.
  */
-export function createIdeProxy({ manager, logger }: { manager: IdeManager; logger: Logger }): IdeProxy {
-  const log = logger.child({ component: "ide-proxy" });
-  const proxy = createProxyServer({ xfwd: true, ws: true, changeOrigin: false });
+export function createIdeProxy(options: { manager: IdeManager; logger: Logger; timeoutMs?: number }): IdeProxy {
+  const { manager } = options;
+  const log = options.logger.child({ component: "ide-proxy" });
+  // A hung code-server must not hang the browser: an upstream socket silent this long ends in a 502.
+  const proxyTimeout = options.timeoutMs ?? UPSTREAM_TIMEOUT_MS;
+  const proxy = createProxyServer({ xfwd: true, ws: true, changeOrigin: false, proxyTimeout });
   const sockets = new Set<Duplex>();
   const target = () => ({ socketPath: manager.socketPath, host: "localhost", port: 80 });
 

@@ -45,7 +45,7 @@ describe("faults: code-server that never becomes healthy or dies at start", () =
   it("never healthy: Starting page, then failed with the reason; its whole process group is ended", async () => {
     const pids = path.join(bins, "pids");
     const bin = fakeBin("hangs", `echo "fake code-server: stuck loading extensions"; sleep 1000 & echo $! >> ${pids}; echo $$ >> ${pids}; wait`);
-    gw = await startGateway({ env: { CODE_SERVER_BIN: bin }, overrides: { ideStartTimeoutMs: 1500 } });
+    gw = await startGateway({ env: { CODE_SERVER_BIN: bin }, overrides: { ide: { startTimeoutMs: 1500 } } });
     const session = await gw.createSession();
     const visit = await fetch(`${gw.url}/ide/`, { headers: HTML });
     expect(visit.status).toBe(503);
@@ -68,7 +68,7 @@ describe("faults: code-server that never becomes healthy or dies at start", () =
 
   it("dies at start: failed with its exit code and last lines; an API client that waits gets 502", async () => {
     const bin = fakeBin("dies", 'echo "error: cannot find module @vscode/fs-copyfile" >&2; exit 3');
-    gw = await startGateway({ env: { CODE_SERVER_BIN: bin }, overrides: { ideStartTimeoutMs: 5000 } });
+    gw = await startGateway({ env: { CODE_SERVER_BIN: bin }, overrides: { ide: { startTimeoutMs: 5000 } } });
     const res = await gw.api("POST", "/api/ide/start?wait=1", undefined, { origin: gw.url });
     expect(res.status).toBe(502);
     expect(res.body.error.code).toBe("ide_failed");

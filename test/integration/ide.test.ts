@@ -46,7 +46,7 @@ describe("Open IDE: code-server behind /ide/", () => {
   let firstPid = 0;
 
   beforeAll(async () => {
-    tg = await startGateway({ env: { CODE_SERVER_BIN: codeServerBin() } });
+    tg = await startGateway({ env: { CODE_SERVER_BIN: codeServerBin() }, overrides: { ide: { upstreamTimeoutMs: 5_000 } } });
   });
   afterAll(async () => {
     await tg?.dispose();
@@ -143,6 +143,18 @@ describe("Open IDE: code-server behind /ide/", () => {
     }
   });
 
+  it("answers 502, not a hang, when code-server hangs", async () => {
+    process.kill(-firstPid, "SIGSTOP");
+    try {
+      const res = await fetch(`${tg.url}/ide/manifest.json`, { headers: HTML, signal: AbortSignal.timeout(20_000) });
+      expect(res.status).toBe(502);
+      expect(await res.text()).toContain("The IDE did not answer");
+    } finally {
+      process.kill(-firstPid, "SIGCONT");
+    }
+    expect((await fetch(`${tg.url}/ide/manifest.json`)).status).toBe(200);
+  });
+
   it("answers 502, not a hang, when code-server does not answer", async () => {
     unlinkSync(tg.gateway.ide.manager.socketPath); // code-server runs on, but nothing listens where the proxy goes
     const res = await fetch(`${tg.url}/ide/`, { headers: HTML, signal: AbortSignal.timeout(10_000) });
@@ -181,7 +193,7 @@ describe("Open IDE: code-server behind /ide/", () => {
 describe("Open IDE: idle stop", () => {
   let tg: TestGateway;
   beforeAll(async () => {
-    tg = await startGateway({ env: { CODE_SERVER_BIN: codeServerBin() }, overrides: { ideIdleMs: 2_000 } });
+    tg = await startGateway({ env: { CODE_SERVER_BIN: codeServerBin() }, overrides: { ide: { idleMs: 2_000 } } });
   });
   afterAll(async () => {
     await tg?.dispose();
