@@ -16,6 +16,7 @@ const pasteBody = z.strictObject({
     .regex(/^[\x21-\x7e]+$/, "token must be printable ASCII without spaces"),
 });
 
+/** The token manager, as far as the routes use it. */
 export interface TokenRoutesOptions {
   readonly tokens: Pick<TokenManager, "status" | "accept">;
 }

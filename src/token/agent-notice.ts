@@ -6,6 +6,7 @@ export interface NoticeTarget {
   notice(message: string): void;
 }
 
+/** What the agent-tab notice watches: session starts and the token source. */
 export interface AgentNoticeOptions {
   readonly sessions: { subscribe(listener: (event: "created" | "exited" | "removed", session: NoticeTarget) => void): () => void };
   readonly tokens: TokenSource;

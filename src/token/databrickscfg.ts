@@ -34,6 +34,7 @@ function isComment(line: string): boolean {
   return /^\s*[;#]/.test(line);
 }
 
+/** Which file to keep in step, and the workspace host its DEFAULT profile names. */
 export interface ProfileWriterOptions {
   /** Usually ~/.databrickscfg. */
   readonly file: string;

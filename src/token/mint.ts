@@ -1,5 +1,6 @@
 import { describeFailure, type CallFailure, type MintedToken, type TokenApi } from "./token-api.js";
 
+/** One attempt to mint a token: with which token, for how long, for whom. */
 export interface MintRequest {
   readonly api: TokenApi;
   /** The token to create the new one with: the current one. */

@@ -5,6 +5,7 @@ import { describeFailure, type MintedToken, type TokenApi } from "./token-api.js
 /** A token with no known expiry is given up on after this many failed attempts. */
 const MAX_ATTEMPTS_WITHOUT_EXPIRY = 8;
 
+/** The token calls, the clock for retries, and the logger of the revocation queue. */
 export interface RevocationsOptions {
   readonly api: TokenApi;
   readonly clock: Clock;

@@ -22,6 +22,7 @@ export interface TokenApi {
   revoke(token: string, id: string, signal?: AbortSignal): Promise<void>;
 }
 
+/** Where the token calls go and how long each may take. */
 export interface TokenApiOptions {
   readonly host: string;
   /** Bound for each call, hung ones included. */

@@ -13,6 +13,7 @@ export interface Held {
   readonly expiresAt: number | null;
 }
 
+/** What the holder writes to, times expiry with, logs to, and hands replaced tokens to. */
 export interface TokenHolderOptions {
   readonly profile: ProfileWriter;
   readonly clock: Clock;

@@ -16,6 +16,7 @@ export interface SessionActivity {
   subscribe(listener: (event: "created" | "exited" | "removed") => void): () => void;
 }
 
+/** The token manager's collaborators and settings; `clock` is injectable for fake-timer tests. */
 export interface TokenManagerOptions {
   /** Token calls against the workspace; undefined when the gateway handles no PAT (see `disabledReason`). */
   readonly api: TokenApi | undefined;

@@ -15,6 +15,7 @@ export interface TokenStatus {
   readonly lastError: string | null;
 }
 
+/** The owner's current PAT as its consumers see it (model proxy, sync); TokenManager implements it. */
 export interface TokenSource {
   /** The token to use now, or undefined when there is none that works (missing or expired). */
   current(): string | undefined;
