@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { backoffMs, type Clock } from "./clock.js";
-import { describeFailure, type MintedToken, type TokenApi } from "./token-api.js";
+import { describeFailure, type CallFailure, type MintedToken, type TokenApi } from "./token-api.js";
 
 /** A token with no known expiry is given up on after this many failed attempts. */
 const MAX_ATTEMPTS_WITHOUT_EXPIRY = 8;
@@ -10,6 +10,8 @@ export interface RevocationsOptions {
   readonly api: TokenApi;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** The token in use now: revocations act as it first, as the owner would with the new token in hand. */
+  readonly current?: () => string | undefined;
 }
 
 interface Pending {
@@ -20,9 +22,10 @@ interface Pending {
 }
 
 /**
- * Revokes tokens the gateway created and no longer uses. Each token is revoked acting as itself, so a
- * revocation never depends on the token that replaced it; a failed one is retried with backoff until the
- * token would have expired anyway. 401, 403 and 404 mean it is already dead.
+ * Revokes tokens the gateway created and no longer uses, acting as the current token; when that one is
+ * refused or there is none (the gateway is closing), acting as the old token itself, so a revocation never
+ * depends on the token that replaced it. A failed one is retried with backoff until the token would have
+ * expired anyway. The old token refused (401, 403) or unknown (404) means it is already dead.
  */
 export class Revocations {
   private readonly pending = new Map<string, Pending>();
@@ -71,13 +74,22 @@ export class Revocations {
   private async revoke(entry: Pending, signal: AbortSignal): Promise<void> {
     const { api, clock, logger } = this.options;
     const { token } = entry;
-    try {
-      await api.revoke(token.value, token.id, signal);
-      logger.info({ tokenId: token.id }, "revoked a token the gateway no longer uses");
-      this.pending.delete(token.id);
-      return;
-    } catch (error) {
-      const failure = describeFailure(error, [token.value], signal);
+    const current = this.options.current?.();
+    const actors = current !== undefined && current !== token.value ? [current, token.value] : [token.value];
+    let failure: CallFailure | undefined;
+    for (const actor of actors) {
+      try {
+        await api.revoke(actor, token.id, signal);
+        logger.info({ tokenId: token.id }, "revoked a token the gateway no longer uses");
+        this.pending.delete(token.id);
+        return;
+      } catch (error) {
+        failure = describeFailure(error, [token.value, current], signal);
+        // Refused as the current token: try as the old one. Anything else is the answer for both.
+        if (!(failure.kind === "rejected" && actor !== token.value)) break;
+      }
+    }
+    if (failure) {
       if (failure.kind === "rejected" || failure.kind === "not_found") {
         logger.info({ tokenId: token.id, status: failure.status }, "superseded token already gone");
         this.pending.delete(token.id);

@@ -70,7 +70,7 @@ export class TokenManager implements TokenSource {
   constructor(private readonly options: TokenManagerOptions) {
     this.clock = options.clock ?? systemClock;
     this.log = options.logger.child({ component: "token" });
-    const revocations = options.api ? new Revocations({ api: options.api, clock: this.clock, logger: this.log }) : undefined;
+    const revocations = options.api ? new Revocations({ api: options.api, clock: this.clock, logger: this.log, current: () => this.current() }) : undefined;
     this.revocations = revocations;
     this.holder = new TokenHolder({ profile: options.profile, clock: this.clock, logger: this.log, retire: (t) => revocations?.add(t) });
   }

@@ -113,6 +113,9 @@ describe("token rotation against the fake workspace", () => {
     const bearers = creates().map((r) => r.authorization);
     expect(bearers.slice(0, 3)).toEqual([`Bearer ${pasted}`, `Bearer ${all[0]!.value}`, `Bearer ${all[1]!.value}`]);
     await waitUntil(() => all.slice(0, -1).every((t) => t.revoked), 3000, "superseded tokens revoked");
+    // Each was revoked by the token that replaced it, the way the owner would do it by hand.
+    const deletes = fake.requests.filter((r) => r.path === "/api/2.0/token/delete");
+    expect(deletes[0]).toMatchObject({ body: { token_id: all[0]!.tokenId }, authorization: `Bearer ${all[1]!.value}` });
     expect(fake.tokens.find((t) => t.value === pasted)!.revoked).toBe(false); // not the gateway's to revoke
     expect(all[0]!.expiresAt - all[0]!.createdAt).toBe(6000);
     // Every user switched: subscribers got each token in order; ~/.databrickscfg holds the live one, 0600.

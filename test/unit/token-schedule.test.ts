@@ -65,6 +65,21 @@ describe("token rotation schedule", () => {
     await manager.close();
   });
 
+  it("revokes a replaced token as the new one, or as itself when the new one is refused", async () => {
+    const { api, manager, sessions } = await started();
+    const revokes: string[] = [];
+    const revoke = api.revoke.bind(api);
+    api.revoke = (token, id, signal) => (revokes.push(`${id} as ${token}`), revoke(token, id, signal));
+    sessions.start();
+    await vi.advanceTimersByTimeAsync(INTERVAL_MS);
+    expect(revokes).toEqual(["id-1 as dapi-minted-2"]);
+    api.faults.revoke.push(new FakeApiError(403, "PERMISSION_DENIED"));
+    await vi.advanceTimersByTimeAsync(INTERVAL_MS);
+    expect(revokes.slice(1)).toEqual(["id-2 as dapi-minted-3", "id-2 as dapi-minted-2"]);
+    expect(api.liveMinted()).toEqual(["dapi-minted-3"]);
+    await manager.close();
+  });
+
   it("stops when the last session ends, and on the next start rotates at once only if the token is old", async () => {
     const { api, manager, sessions } = await started();
     sessions.start();
