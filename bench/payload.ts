@@ -9,6 +9,8 @@ export interface Payload {
   readonly streamBytes: number;
   /** SHA-1 of those bytes, hex. */
   readonly sha1: string;
+  /** Those bytes themselves, when asked for: a client compares what it receives against them. */
+  readonly stream?: Buffer;
   /** The last line's text, to look for on a restored screen. */
   readonly lastLine: string;
 }
@@ -29,12 +31,13 @@ const BODIES = Array.from({ length: ALPHABET.length }, (_, n) => {
   return body;
 });
 
-/** Writes a payload of at least `bytes` (whole lines) or exactly `lines` lines to a file. */
-export function writePayload(file: string, size: { bytes: number } | { lines: number }): Payload {
+/** Writes a payload of at least `bytes` (whole lines) or exactly `lines` lines to a file; `keep` keeps its stream. */
+export function writePayload(file: string, size: { bytes: number } | { lines: number }, keep = false): Payload {
   const lines = "lines" in size ? size.lines : Math.ceil(size.bytes / (LINE_CHARS + 1));
   const hash = createHash("sha1");
   const fd = openSync(file, "w");
   let streamBytes = 0;
+  const kept: Buffer[] = [];
   try {
     let text = "";
     let stream = "";
@@ -45,6 +48,7 @@ export function writePayload(file: string, size: { bytes: number } | { lines: nu
       if (text.length >= 1 << 20 || n === lines) {
         writeSync(fd, text, null, "latin1");
         hash.update(stream, "latin1");
+        if (keep) kept.push(Buffer.from(stream, "latin1"));
         streamBytes += stream.length;
         text = stream = "";
       }
@@ -52,5 +56,6 @@ export function writePayload(file: string, size: { bytes: number } | { lines: nu
   } finally {
     closeSync(fd);
   }
-  return { file, lines, streamBytes, sha1: hash.digest("hex"), lastLine: lineText(lines) };
+  const stream = keep ? Buffer.concat(kept, streamBytes) : undefined;
+  return { file, lines, streamBytes, sha1: hash.digest("hex"), lastLine: lineText(lines), ...(stream ? { stream } : {}) };
 }

@@ -83,7 +83,7 @@ async function main(): Promise<void> {
 
 async function measure(options: BenchOptions, dir: string): Promise<Samples> {
   log(`writing a ${options.mb} MB payload`);
-  const stream = writePayload(path.join(dir, "stream.txt"), { bytes: options.mb * 1e6 });
+  const stream = writePayload(path.join(dir, "stream.txt"), { bytes: options.mb * 1e6 }, true);
   const lines1k = writePayload(path.join(dir, "lines1k.txt"), { lines: 1000 });
   const lines10k = writePayload(path.join(dir, "lines10k.txt"), { lines: options.scrollbackLines });
   const marker = `INTERRUPTED-${process.pid}`;

@@ -66,7 +66,7 @@ export function summarize(s: Samples, options: BenchOptions): Row[] {
       met: discarded === 0,
     },
     {
-      measure: "Bytes lost or changed, every gateway run (checked by SHA-1)",
+      measure: "Bytes lost or changed, every gateway run (compared byte for byte)",
       gateway: `${lost} lost, ${corrupt} of ${gatewayRuns.length} runs changed`,
       reference: `node-pty read directly lost bytes in ${nodePtyLossy.length} of ${nodePty.length} runs (up to ${max(nodePty.map((x) => x.lost))})`,
       target: "0",
