@@ -90,7 +90,11 @@ export class ModelProxy {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const started = performance.now();
-    const url = new URL(req.url ?? "/", "http://proxy");
+    // Appended, not resolved against a base: a target starting with "//" would otherwise be read as a host
+    // (and "//[" throws), turning a bad path into a 502.
+    const raw = req.url ?? "/";
+    const url = URL.canParse(`http://proxy${raw}`) && raw.startsWith("/") ? new URL(`http://proxy${raw}`) : undefined;
+    if (!url) return proxyError(res, "openai", 400, "Not a valid request path.");
     const [, prefix = "", ...rest] = url.pathname.split("/");
     const format = (["anthropic", "openai", "gemini"] as const).find((f) => f === prefix);
     if (!format) return proxyError(res, "openai", 404, `Nothing at ${url.pathname}: use /anthropic, /openai or /gemini.`);
