@@ -35,7 +35,7 @@ import { createProfileWriter, type ProfileWriter } from "./token/databrickscfg.j
 import { createTokenApi } from "./token/token-api.js";
 import { TokenManager } from "./token/token-manager.js";
 import type { TokenSource } from "./token/types.js";
-import type { UpgradeRoute } from "./upgrade.js";
+import { targetPath, type UpgradeRoute } from "./upgrade.js";
 
 export interface GatewayOptions {
   readonly config: Config;
@@ -159,7 +159,11 @@ export function createServer(options: GatewayOptions): Gateway {
   server.on("upgrade", (req, socket, head) => {
     socket.on("error", () => socket.destroy());
     try {
-      const pathname = new URL(req.url ?? "/", "http://x").pathname;
+      const pathname = targetPath(req.url);
+      if (pathname === undefined) {
+        refuseUpgrade(socket, new HttpError(400, "bad_path", "Not a valid request path."));
+        return;
+      }
       const route = upgrades.find((r) => r.matches(pathname));
       const refusal = guard.checkUpgrade(req) ?? (route ? undefined : new HttpError(404, "not_found", "No WebSocket here."));
       if (refusal) {

@@ -9,3 +9,14 @@ export interface UpgradeRoute {
   readonly probePath: string;
   handle(req: IncomingMessage, socket: Duplex, head: Buffer): void;
 }
+
+/**
+ * The path of a request target without its query, or undefined when it is not an origin-form path. The target
+ * is appended to a base rather than resolved against it: "//host/x" would otherwise be read as a host and
+ * "//[" would throw.
+ */
+export function targetPath(target: string | undefined): string | undefined {
+  const raw = target ?? "/";
+  if (!raw.startsWith("/") || !URL.canParse(`http://x${raw}`)) return undefined;
+  return new URL(`http://x${raw}`).pathname;
+}

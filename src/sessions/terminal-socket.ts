@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { WebSocketServer } from "ws";
 import { HttpError, refuseUpgrade } from "../http-error.js";
-import type { UpgradeRoute } from "../upgrade.js";
+import { targetPath, type UpgradeRoute } from "../upgrade.js";
 import { parseClientFrame } from "./protocol.js";
 import type { SessionManager } from "./session-manager.js";
 
@@ -21,7 +21,7 @@ export function createTerminalSocket(options: {
     probePath: "/api/sessions/probe/ws",
     matches: (pathname) => pathname.startsWith("/api/sessions/") && pathname.endsWith("/ws"),
     handle(req, socket, head) {
-      const id = PATH.exec(new URL(req.url ?? "/", "http://x").pathname)?.[1];
+      const id = PATH.exec(targetPath(req.url) ?? "")?.[1];
       const session = id ? sessions.get(id) : undefined;
       if (!session) {
         refuseUpgrade(socket, new HttpError(404, "unknown_session", "There is no such session."));
