@@ -93,6 +93,25 @@ describe("fuzz: headers in app mode (APP_OWNER)", () => {
     expect(admitted).toBeGreaterThan(0);
     console.log(`fuzz: ${cases} header sets in app mode, statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
   }, 120_000);
+
+  it("answers odd request targets, plain and as upgrades, with a 4xx and never a 5xx", async () => {
+    const rng = random(Number(process.env.FUZZ_SEED ?? 99));
+    const fixed = ["//", "//[", "//evil.org/api/sessions/x/ws", `//evil.org/api/sessions/${session}/ws`, "/%zz", "/%00", "/api/sessions/%2e%2e/ws", "/api//sessions", "/..", "/api/sessions/x/ws?%", "/" + "a".repeat(8000)];
+    const cases = fuzzCases(200);
+    const statuses = new Map<number, number>();
+    const owner = [["X-Forwarded-Email", OWNER]] as const;
+    for (let i = 0; i < cases + fixed.length; i++) {
+      const target = i < fixed.length ? fixed[i]! : "/" + [...rng.text(rng.int(30))].map((c) => (rng.int(3) ? encodeURIComponent(c) : c)).join("").replace(/[\s\u0000-\u001f\u007f]/g, "");
+      const upgrade = rng.int(2) === 0 || i < fixed.length;
+      const res = await rawRequest(gw.url, "GET", target, upgrade ? [...UPGRADE_HEADERS, ...owner] : [...owner]).catch(() => undefined);
+      // A target Node's parser refuses ends in a plain 400 or a closed socket: neither reaches the gateway.
+      if (!res) continue;
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      expect(res.status, `${upgrade ? "upgrade" : "GET"} ${JSON.stringify(target)}`).toBeLessThan(500);
+      if (i < 4) expect(res.status, `upgrade ${target}`).not.toBe(101);
+    }
+    console.log(`fuzz: ${cases + fixed.length} request targets, statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
+  }, 60_000);
 });
 
 /** Header values on the wire cannot hold CR, LF or NUL (Node's parser would end the request there). */
