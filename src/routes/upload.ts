@@ -85,6 +85,9 @@ function receiveMultipart(req: Request, dir: string, maxBytes: number): Promise<
     let pending: Promise<SavedUpload> | undefined;
     parser.on("file", (field, stream, info) => {
       if (field !== "file" || pending) {
+        // busboy destroys an unfinished file stream with the parser's error ("Unexpected end of form"): without
+        // a listener that is an uncaught exception, and one truncated form would end the gateway.
+        stream.on("error", () => {});
         stream.resume();
         return;
       }
