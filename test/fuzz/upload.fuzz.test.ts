@@ -5,6 +5,7 @@ import { fuzzCases, random } from "../helpers/random.js";
 import { startGateway, type TestGateway } from "../helpers/gateway.js";
 
 const LIMIT = 4096;
+const CASES = fuzzCases(300);
 
 /** Names that try to leave ~/uploads, hide, or break a shell: the fuzz mixes them with random text. */
 const TRICKY_NAMES = [
@@ -46,7 +47,7 @@ describe("fuzz: uploads (names, sizes, multipart)", () => {
     const session = await gw.createSession();
     const watcher = await gw.connect(session);
     const before = treeOutside(gw.home, uploads);
-    const cases = fuzzCases(300);
+    const cases = CASES;
     const statuses = new Map<number, number>();
     const stored = new Map<string, Buffer>();
     const name = () => {
@@ -109,7 +110,7 @@ describe("fuzz: uploads (names, sizes, multipart)", () => {
     watcher.input("echo uploads-survived-$((6*7))\r");
     await watcher.waitFor("uploads-survived-42");
     console.log(`fuzz: ${cases} uploads, statuses ${JSON.stringify(Object.fromEntries(statuses))}, ${stored.size} stored`);
-  }, 120_000);
+  }, Math.max(120_000, CASES * 30));
 
   it("refuses a 30 MB stream against the default 20 MB limit, keeping nothing", async () => {
     const big = await startGateway();
@@ -155,8 +156,10 @@ function multipart(field: string, filename: string, content: Buffer): Buffer {
 function oddMultipart(rng: ReturnType<typeof random>, filename: string, content: Buffer): { body: Buffer; type: string } {
   const good = multipart("file", filename, content);
   switch (rng.int(8)) {
-    case 0:
-      return { body: good.subarray(0, rng.int(good.length)), type: "multipart/form-data; boundary=BOUNDARY" };
+    case 0: {
+      const part = multipart(rng.pick(["file", "other", ""]), filename, content);
+      return { body: part.subarray(0, rng.int(part.length)), type: "multipart/form-data; boundary=BOUNDARY" };
+    }
     case 1:
       return { body: good, type: "multipart/form-data" };
     case 2:

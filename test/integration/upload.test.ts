@@ -130,6 +130,16 @@ describe("POST /api/upload", () => {
     expect(broken.status).toBe(400);
   });
 
+  it("answers 400 for a form cut off inside an ignored file part, and the gateway lives on", async () => {
+    // Regression: busboy errored the ignored part's stream, which had no listener: an uncaught exception.
+    const cut = '--B\r\nContent-Disposition: form-data; name="other"; filename="a.txt"\r\n\r\nhalf a file';
+    const res = await post(cut, { "content-type": "multipart/form-data; boundary=B" });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe("bad_multipart");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await gw.api("GET", "/healthz")).status).toBe(200);
+  });
+
   it("answers 400 for a badly encoded X-File-Name", async () => {
     const res = await post("x", { "x-file-name": "%E0%A4%A" });
     expect(res.status).toBe(400);
