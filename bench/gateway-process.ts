@@ -14,6 +14,7 @@ export interface BenchAgent {
   readonly args?: readonly string[];
 }
 
+/** How to start a bench gateway. */
 export interface GatewayProcessOptions {
   readonly agents?: readonly BenchAgent[];
   readonly maxSessions?: number;

@@ -19,18 +19,3 @@ export function memory(pid: number): { rss: number; peak: number } {
   const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN) * 1024;
   return { rss: kb("VmRSS"), peak: kb("VmHWM") };
 }
-
-/** A CPU-time and peak-memory reading over one stretch of a process's life. */
-export class ProcMeter {
-  private readonly startCpu: number;
-  private readonly startAt = performance.now();
-
-  constructor(readonly pid: number) {
-    this.startCpu = cpuMs(pid);
-  }
-
-  /** CPU milliseconds used and wall milliseconds passed since the meter was made, and the peak RSS so far. */
-  read(): { cpuMs: number; wallMs: number; peakRss: number } {
-    return { cpuMs: cpuMs(this.pid) - this.startCpu, wallMs: performance.now() - this.startAt, peakRss: memory(this.pid).peak };
-  }
-}

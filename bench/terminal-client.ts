@@ -12,6 +12,7 @@ const ACK_EVERY = 64 * 1024;
  */
 export type AckMode = "receive" | "parse" | "none";
 
+/** How a bench client acknowledges, and its terminal's size when it parses. */
 export interface ClientOptions {
   readonly ack: AckMode;
   readonly cols?: number;
