@@ -18,6 +18,8 @@ export interface BenchAgent {
 export interface GatewayProcessOptions {
   readonly agents?: readonly BenchAgent[];
   readonly maxSessions?: number;
+  /** Other limits for the YAML file (see src/config.ts). */
+  readonly limits?: Readonly<Record<string, number>>;
   /** The command line; the default is the built gateway's entry, as `npm start` runs it after the build. */
   readonly command?: readonly string[];
   /** Node's own flags, e.g. --cpu-prof. */
@@ -50,7 +52,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions = {}): 
     configFile,
     stringify({
       agents: (options.agents ?? []).map((a) => ({ id: a.id, command: a.command, args: [...(a.args ?? [])] })),
-      limits: { maxSessions: options.maxSessions ?? 10 },
+      limits: { ...options.limits, maxSessions: options.maxSessions ?? 10 },
     }),
   );
   const env = {
