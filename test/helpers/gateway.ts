@@ -90,7 +90,9 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
         ...connectOptions,
         headers: { ...options.headers, ...connectOptions.headers },
       });
+      // Kept until it closes, so dispose() can close it; a closed client is the caller's alone.
       sockets.add(client);
+      client.ws.once("close", () => sockets.delete(client));
       return client;
     },
     async dispose() {

@@ -58,7 +58,8 @@ describe("faults: Databricks answers 429, 500, 503, drops the connection or neve
 
   it.each(FAULTS)("token paste, %s: the owner gets 502 or (429) a delayed 200, and the token in use is kept", async (name, fault) => {
     fake = await startFakeDatabricks();
-    gw = await startGateway({ env: { DATABRICKS_HOST: fake.url }, overrides: { callTimeoutMs: 1500 } });
+    // A 429 is retried by the SDK after its Retry-After second: room for that on a busy machine.
+    gw = await startGateway({ env: { DATABRICKS_HOST: fake.url }, overrides: { callTimeoutMs: name === "429" ? 10_000 : 1500 } });
     const kept = fake.issueToken(OWNER);
     expect((await gw.api("POST", "/api/token", { token: kept })).status).toBe(200);
     const next = fake.issueToken(OWNER);
