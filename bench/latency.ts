@@ -1,10 +1,15 @@
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import { Worker } from "node:worker_threads";
 import type { GatewayProcess } from "./gateway-process.js";
 import { READY } from "./programs.js";
 import { BenchClient } from "./terminal-client.js";
 
+/** Where echo is measured: a gateway, or the echo ceiling, which speaks the same terminal protocol. */
+type EchoTarget = Pick<GatewayProcess, "url" | "createSession" | "api">;
+
 /** Keystroke echo round trips in milliseconds, one keystroke at a time, through a session running `cat` in raw mode. */
-export async function echoLatencies(gateway: GatewayProcess, keystrokes: number): Promise<number[]> {
+export async function echoLatencies(gateway: EchoTarget, keystrokes: number): Promise<number[]> {
   const id = await gateway.createSession("bench-echo");
   const client = await BenchClient.open(gateway.url, id, { ack: "receive" });
   try {
@@ -23,6 +28,20 @@ export async function echoLatencies(gateway: GatewayProcess, keystrokes: number)
   } finally {
     await client.close();
     await gateway.api("DELETE", `/api/sessions/${id}`, undefined, 204);
+  }
+}
+
+/** The same keystrokes through the echo ceiling (echo-ceiling.ts: ws and node-pty, nothing else), a fresh process. */
+export async function ceilingEchoLatencies(keystrokes: number): Promise<number[]> {
+  const child = spawn(process.execPath, [new URL("./echo-ceiling.js", import.meta.url).pathname], { stdio: ["ignore", "pipe", "inherit"] });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout! }).once("line", resolve);
+      child.once("exit", (code) => reject(new Error(`the echo ceiling exited with ${code}`)));
+    });
+    return await echoLatencies({ url, createSession: async () => "ceiling", api: async () => undefined }, keystrokes);
+  } finally {
+    child.kill();
   }
 }
 

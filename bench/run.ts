@@ -11,7 +11,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { packageRoot } from "../src/paths.js";
 import { startGatewayProcess, type GatewayProcessOptions } from "./gateway-process.js";
-import { echoLatencies, interruptLatency, startFlood } from "./latency.js";
+import { ceilingEchoLatencies, echoLatencies, interruptLatency, startFlood } from "./latency.js";
 import { memoryPerSession } from "./memory.js";
 import { writePayload, type Payload } from "./payload.js";
 import { benchAgents } from "./programs.js";
@@ -94,7 +94,7 @@ async function measure(options: BenchOptions, dir: string): Promise<Samples> {
   const runs = (section: string) => !options.only || options.only.has(section);
   const samples: Samples = {
     throughput: { python: [], nodePty: [], fast: [], parse: [] },
-    echoIdle: [], echoFlood: [], floodMbps: [], interrupt: [], memoryIdle: [], memory1k: [], many: [],
+    echoIdle: [], echoCeiling: [], echoFlood: [], floodMbps: [], interrupt: [], memoryIdle: [], memory1k: [], many: [],
     reattach: [], nodeStart: [], npmStart: [], prompt: [],
   };
   for (let run = 0; run < options.runs; run++) {
@@ -134,7 +134,10 @@ async function latencyRun(options: BenchOptions, base: GatewayProcessOptions, ma
   const gateway = await startGatewayProcess(base);
   try {
     samples.nodeStart.push(gateway.startMs);
-    samples.echoIdle.push(await echoLatencies(gateway, options.keystrokes));
+    // The gateway and the ceiling take turns going first.
+    const idle = () => echoLatencies(gateway, options.keystrokes).then((r) => samples.echoIdle.push(r));
+    const ceiling = () => ceilingEchoLatencies(options.keystrokes).then((r) => samples.echoCeiling.push(r));
+    for (const measure of samples.echoIdle.length % 2 ? [ceiling, idle] : [idle, ceiling]) await measure();
     const flood = await startFlood(gateway);
     samples.echoFlood.push(await echoLatencies(gateway, options.keystrokes));
     samples.floodMbps.push((await flood.stop()).mbps);

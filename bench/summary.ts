@@ -9,6 +9,8 @@ export interface Samples {
   readonly throughput: { python: ThroughputSample[]; nodePty: ThroughputSample[]; fast: ThroughputSample[]; parse: ThroughputSample[] };
   /** Echo round trips per run, in ms. */
   readonly echoIdle: number[][];
+  /** The same through the echo ceiling (ws and node-pty, nothing else), per run. */
+  readonly echoCeiling: number[][];
   readonly echoFlood: number[][];
   /** The neighbour's flood rate during echoFlood, per run. */
   readonly floodMbps: number[];
@@ -41,6 +43,7 @@ export function summarize(s: Samples, options: BenchOptions): Row[] {
   const pcts = (runs: number[][], p: number) => median(runs.map((r) => percentile(r, p)));
   const echo = (runs: number[][]) => ({ p50: pcts(runs, 50), p99: pcts(runs, 99) });
   const idle = echo(s.echoIdle);
+  const ceiling = echo(s.echoCeiling);
   const flood = echo(s.echoFlood);
   const many = echo(s.many.map((m) => m.echo));
   const interrupts = s.interrupt.map((x) => x.ms);
@@ -81,6 +84,8 @@ export function summarize(s: Samples, options: BenchOptions): Row[] {
     {
       measure: `Keystroke echo p50 / p99, idle (ms, ${options.keystrokes} keys)`,
       gateway: `${f(idle.p50, 2)} / ${f(idle.p99, 2)}`,
+      reference: `ws + node-pty and nothing else ${f(ceiling.p50, 2)} / ${f(ceiling.p99, 2)}`,
+      ratio: `p99 ${f(idle.p99 / ceiling.p99, 2)}x`,
       target: "<= 0.3 / <= 2",
       met: idle.p50 <= 0.3 && idle.p99 <= 2,
     },

@@ -30,6 +30,8 @@ export interface AgentCatalogueOptions {
   readonly shell: string;
   /** Searched for commands, in order: the project's node_modules/.bin, then the PATH. */
   readonly searchPath: readonly string[];
+  /** Folders the gateway puts first on a terminal's PATH (node_modules/.bin and the bundled CLIs). */
+  readonly pathFirst?: readonly string[];
   /** The gateway's node_modules, where the bundled CLIs are. */
   readonly nodeModules: string;
   /** Called before an agent (not the plain shell) starts, e.g. to write its configuration. */
@@ -71,12 +73,23 @@ export class AgentCatalogue {
   launch(agent: AgentSpec, cwd: string, env: Readonly<Record<string, string>>): Launch {
     const { shell } = this.options;
     const merged = { ...env, ...agent.env };
-    if (agent.id === "shell" || agent.command === "") return { file: shell, args: ["-l"], env: merged, cwd };
+    // A login shell reads the profile, which may set PATH anew (Debian's /etc/profile does): the gateway's
+    // folders go back in front, then the shell the tab shows takes over, interactive, with the profile's environment.
+    const prompt = `${this.restorePath()}exec ${shellQuote(shell)}`;
+    if (agent.id === "shell" || agent.command === "") return { file: shell, args: ["-l", "-c", prompt], env: merged, cwd };
     this.options.beforeLaunch?.(agent, cwd);
     const command = this.locate(agent)?.path ?? agent.command;
     // `trap : INT` keeps the shell alive when Ctrl-C ends the agent; a handled trap is not inherited.
-    const script = `trap : INT; ${[command, ...agent.args].map(shellQuote).join(" ")}; trap - INT; exec ${shellQuote(shell)} -l`;
+    const script = `trap : INT; ${[command, ...agent.args].map(shellQuote).join(" ")}; trap - INT; ${prompt}`;
     return { file: shell, args: ["-l", "-c", script], env: merged, cwd };
+  }
+
+  /** Shell code that puts `pathFirst` at the front of PATH unless it is there already. */
+  private restorePath(): string {
+    const first = (this.options.pathFirst ?? []).join(":");
+    if (!first) return "";
+    const quoted = shellQuote(first);
+    return `case "$PATH" in ${quoted}|${quoted}:*) ;; *) PATH=${quoted}:"$PATH"; export PATH ;; esac; `;
   }
 
   /** A built-in agent's bundled CLI first (unless the catalogue changed its command), then the search path. */

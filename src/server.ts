@@ -88,9 +88,10 @@ export function createServer(options: GatewayOptions): Gateway {
   const shell = loginShell(options.env);
   const binDir = path.join(root, "node_modules", ".bin");
   const searchPath = [binDir, ...(options.env.PATH ?? "/usr/local/bin:/usr/bin:/bin").split(":").filter(Boolean)];
+  const pathFirst = [binDir, ...bundledBinDirs(path.join(root, "node_modules"))];
   const baseEnv = terminalEnv(options.env, {
     SHELL: shell,
-    PATH: [binDir, ...bundledBinDirs(path.join(root, "node_modules")), options.env.PATH ?? "/usr/bin:/bin"].join(":"),
+    PATH: [...pathFirst, options.env.PATH ?? "/usr/bin:/bin"].join(":"),
     // Gemini started from a shell tab: its relaunch wrapper would otherwise outlive the tab.
     GEMINI_CLI_NO_RELAUNCH: "true",
   });
@@ -110,6 +111,7 @@ export function createServer(options: GatewayOptions): Gateway {
     agents: config.agents,
     shell,
     searchPath,
+    pathFirst,
     nodeModules: path.join(root, "node_modules"),
     beforeLaunch: (agent, cwd) => models.prepare(agent.id, cwd),
   });

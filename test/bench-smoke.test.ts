@@ -28,6 +28,7 @@ describe("npm run bench --smoke", () => {
       expect(gatewayRun.peakRss).toBeGreaterThan(0);
     }
     expect(samples.echoIdle[0]).toHaveLength(20);
+    expect(samples.echoCeiling[0]).toHaveLength(20);
     expect(samples.echoFlood[0]).toHaveLength(20);
     expect(samples.floodMbps[0]).toBeGreaterThan(0);
     expect(samples.interrupt[0].ms).toBeGreaterThan(0);

@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sessionProcesses } from "../../src/sessions/process-tree.js";
 import { startGateway, type TestGateway } from "../helpers/gateway.js";
@@ -23,6 +25,30 @@ describe("terminal sessions", () => {
     const client = await gw.connect(id);
     client.input('echo "at:$PWD:$TERM:$COLORTERM"\r');
     await client.waitFor(`at:${gw.gateway.config.projectsDir}:xterm-256color:truecolor`);
+  });
+
+  it("keeps the gateway's folders first on PATH when the login profile sets PATH anew, and the profile's environment", async () => {
+    // As Debian's /etc/profile does: without the gateway's folders, `claude` typed in a shell tab is not found.
+    writeFileSync(path.join(gw.home, ".profile"), "PATH=/usr/bin:/bin; export PATH; export FROM_PROFILE=yes\n");
+    const agentGw = await startGateway({
+      home: gw.home,
+      file: { path: "gateway.yaml", text: "agents:\n  - id: quick\n    label: Quick\n    command: \"true\"\n" },
+    });
+    try {
+      // A shell tab, and an agent tab after its agent ended (the tab becomes the shell).
+      for (const [target, agent] of [[gw, "shell"], [agentGw, "quick"]] as const) {
+        const client = await target.connect(await target.createSession({ agent }));
+        client.input("printf '%s|%s|%s<END\\n' \"$PATH\" \"$FROM_PROFILE\" \"$-\"\r");
+        const shown = /[\r\n]([^|\r\n]*)\|yes\|(\w+)<END/;
+        await client.waitFor(shown);
+        const [, searchPath, flags] = shown.exec(client.text)!;
+        expect(searchPath!.split(":")[0]).toBe(path.resolve("node_modules/.bin"));
+        expect(searchPath).toMatch(/:\/usr\/bin:\/bin$/);
+        expect(flags).toContain("i"); // an interactive shell
+      }
+    } finally {
+      await agentGw.dispose();
+    }
   });
 
   it("delivers multi-byte characters split across PTY reads intact", async () => {
