@@ -113,7 +113,16 @@ async function receiveFile(
   maxBytes: number,
   truncated: () => boolean = () => false,
 ): Promise<SavedUpload> {
-  const { file, fd } = openFresh(dir, safeFileName(requested));
+  let opened: { file: string; fd: number };
+  try {
+    opened = openFresh(dir, safeFileName(requested));
+  } catch (error) {
+    // Drained, or a multipart parser waits for the rest of the file forever and the request never ends.
+    source.on("error", () => {});
+    source.resume();
+    throw error;
+  }
+  const { file, fd } = opened;
   const out = createWriteStream("", { fd, flush: true });
   let size = 0;
   try {

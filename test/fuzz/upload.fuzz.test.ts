@@ -138,6 +138,8 @@ describe("fuzz: uploads (names, sizes, multipart)", () => {
       method: "POST",
       body: body as BodyInit,
       headers,
+      // A request the gateway never answers fails here, not after fetch's own five minutes.
+      signal: AbortSignal.timeout(30_000),
       ...(streaming ? { duplex: "half" } : {}),
     } as RequestInit);
   }

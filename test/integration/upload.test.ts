@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { safeFileName } from "../../src/routes/upload.js";
@@ -78,6 +78,20 @@ describe("POST /api/upload", () => {
     expect(first.body.path).toBe(path.join(uploads, "notes.txt"));
     expect(second.body.path).toBe(path.join(uploads, "notes-1.txt"));
     expect(readFileSync(second.body.path, "utf8")).toBe("hello");
+  });
+
+  it("answers 409 when every free name is taken, for a multipart file too (it hung), and carries on", async () => {
+    mkdirSync(uploads, { recursive: true });
+    writeFileSync(path.join(uploads, "full.txt"), "");
+    for (let i = 1; i < 1000; i++) writeFileSync(path.join(uploads, `full-${i}.txt`), "");
+    const data = new FormData();
+    data.append("file", new Blob(["x".repeat(LIMIT)]), "full.txt");
+    const multipart = await fetch(`${gw.url}/api/upload`, { method: "POST", body: data, signal: AbortSignal.timeout(10_000) });
+    expect(multipart.status).toBe(409);
+    expect(((await multipart.json()) as any).error.code).toBe("name_taken");
+    const raw = await post("x", { "x-file-name": "full.txt" });
+    expect(raw.status).toBe(409);
+    expect((await post("x", { "x-file-name": "other.txt" })).status).toBe(201);
   });
 
   it("refuses a raw body over the limit with 413 and leaves no file", async () => {
