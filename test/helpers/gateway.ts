@@ -119,11 +119,12 @@ export class TerminalClient {
   private constructor(
     readonly ws: WebSocket,
     private readonly ack: boolean,
+    private readonly keepText: boolean,
   ) {
     ws.on("message", (data, isBinary) => {
       if (isBinary) {
         const buf = data as Buffer;
-        this.pieces.push(this.decoder.write(buf));
+        if (this.keepText) this.pieces.push(this.decoder.write(buf));
         for (const [byte, n] of this.counts) this.counts.set(byte, n + countByte(buf, byte.charCodeAt(0)));
         this.bytes += buf.length;
         this.unacked += buf.length;
@@ -143,10 +144,11 @@ export class TerminalClient {
     });
   }
 
-  static open(url: string, options: { ack?: boolean; headers?: Record<string, string> } = {}): Promise<TerminalClient> {
+  /** `keepText: false` for a client that streams for minutes: it counts bytes and keeps no text. */
+  static open(url: string, options: { ack?: boolean; keepText?: boolean; headers?: Record<string, string> } = {}): Promise<TerminalClient> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, { perMessageDeflate: false, headers: options.headers });
-      const client = new TerminalClient(ws, options.ack ?? true);
+      const client = new TerminalClient(ws, options.ack ?? true, options.keepText ?? true);
       ws.once("open", () => resolve(client));
       ws.once("error", reject);
       ws.once("unexpected-response", (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
