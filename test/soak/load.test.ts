@@ -92,6 +92,8 @@ describe(`load: ${SESSIONS} sessions, half flooding and half interactive, ${SECO
       rssStartMb: +(rss[0]! / 2 ** 20).toFixed(1),
       rssMaxMb: +(Math.max(...rss) / 2 ** 20).toFixed(1),
       rssEndMb: +(rss.at(-1)! / 2 ** 20).toFixed(1),
+      // Ten readings spread over the run, to see whether memory levels off or keeps growing.
+      rssTrendMb: Array.from({ length: 10 }, (_, i) => +(rss[Math.floor((i * (rss.length - 1)) / 9)]! / 2 ** 20).toFixed(0)),
     };
     console.log(`load: ${JSON.stringify(report)}`);
     if (process.env.SOAK_REPORT) writeFileSync(path.resolve(process.env.SOAK_REPORT), JSON.stringify(report, null, 2));
