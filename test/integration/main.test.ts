@@ -1,32 +1,11 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { sessionProcesses } from "../../src/sessions/process-tree.js";
 import { TerminalClient } from "../helpers/gateway.js";
+import { startMain, waitForUrl } from "../helpers/main-process.js";
 
-/** Runs src/main.ts as `npm start` runs dist/src/main.js: its own process, its own signal handlers. */
-function startMain(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    env: { PATH: process.env.PATH ?? "", SHELL: "/bin/bash", LANG: "C.UTF-8", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout!.on("data", (d) => (output += d));
-  child.stderr!.on("data", (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function waitForUrl(output: () => string): Promise<string> {
-  for (let i = 0; i < 300; i++) {
-    const match = /"url":"(http:\/\/[^"]+)"/.exec(output());
-    if (match) return match[1]!;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`gateway did not start: ${output()}`);
-}
 
 describe("main", () => {
   const homes: string[] = [];
