@@ -15,6 +15,9 @@ export interface AgentStatus {
   readonly source?: "bundled" | "path";
 }
 
+/** Shells that take POSIX shell code (`case`, `export`, `trap`). */
+const POSIX_SHELLS = /^(?:ba|da|k|mk|z|)sh$/;
+
 /** The built-in agents; the YAML catalogue may add others or override these by id. */
 export const BUILTIN_AGENTS: readonly AgentSpec[] = [
   { id: "shell", label: "Shell", command: "", args: [], env: {} },
@@ -75,8 +78,12 @@ export class AgentCatalogue {
     const merged = { ...env, ...agent.env };
     // A login shell reads the profile, which may set PATH anew (Debian's /etc/profile does): the gateway's
     // folders go back in front, then the shell the tab shows takes over, interactive, with the profile's environment.
-    const prompt = `${this.restorePath()}exec ${shellQuote(shell)}`;
-    if (agent.id === "shell" || agent.command === "") return { file: shell, args: ["-l", "-c", prompt], env: merged, cwd };
+    // Another kind of shell (fish, say) speaks no POSIX: it starts as a plain login shell.
+    const posix = POSIX_SHELLS.test(path.basename(shell));
+    const prompt = posix ? `${this.restorePath()}exec ${shellQuote(shell)}` : `exec ${shellQuote(shell)} -l`;
+    if (agent.id === "shell" || agent.command === "") {
+      return { file: shell, args: posix ? ["-l", "-c", prompt] : ["-l"], env: merged, cwd };
+    }
     this.options.beforeLaunch?.(agent, cwd);
     const command = this.locate(agent)?.path ?? agent.command;
     // `trap : INT` keeps the shell alive when Ctrl-C ends the agent; a handled trap is not inherited.
