@@ -42,7 +42,7 @@ export function machineLine(loadAtStart: number): string {
   const date = new Date().toISOString().slice(0, 16).replace("T", " ");
   return (
     `Measured ${date} UTC on ${model}, ${cpu.length} cores, Linux ${release()}, Node ${process.version}; ` +
-    `load average ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0]!.toFixed(1)} at the end (other work shared the machine).`
+    `load average ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0]!.toFixed(1)} at the end (1-minute averages, the bench's own processes included).`
   );
 }
 
