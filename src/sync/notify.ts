@@ -1,8 +1,9 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { renameSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import type { Logger } from "pino";
+import { writeFileAtomic } from "../atomic-file.js";
 
 /** A hook's wake-up is one short line; a slow or chatty peer is not the hook. */
 const MAX_LINE_BYTES = 128;
@@ -50,9 +51,7 @@ export async function startNotifyListener(options: {
   const port = (server.address() as net.AddressInfo).port;
   const file = path.join(options.stateDir, "sync", "notify");
   // Atomic, and private from the first byte: the secret is only for this user's hooks.
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, `${port} ${secret}\n`, { mode: 0o600 });
-  renameSync(temp, file);
+  writeFileAtomic(file, `${port} ${secret}\n`);
 
   return {
     port,

@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync } from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
 import { z } from "zod";
+import { writeFileAtomic } from "../atomic-file.js";
 
 /** A file the last sync left out, and why (over the import limit, refused by the workspace). */
 export interface SkippedFile {
@@ -96,11 +97,8 @@ export class SyncStateStore {
   }
 
   private save(): void {
-    const temp = `${this.file}.${process.pid}.tmp`;
     try {
-      mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
-      writeFileSync(temp, JSON.stringify({ v: 1, repos: Object.fromEntries(this.repos) }), { mode: 0o600 });
-      renameSync(temp, this.file);
+      writeFileAtomic(this.file, JSON.stringify({ v: 1, repos: Object.fromEntries(this.repos) }));
     } catch (error) {
       // The spool still holds the commit: a lost state write costs a re-upload, never a commit.
       this.logger.error({ err: error }, "cannot save the sync state");
