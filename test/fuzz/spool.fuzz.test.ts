@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fuzzCases, random } from "../helpers/random.js";
 import { startSyncFixture, type SyncFixture } from "../helpers/sync-fixture.js";
 import type { TestRepo } from "../helpers/git-repo.js";
+import { until } from "../helpers/until.js";
 
 const COMMIT = "0123456789abcdef0123456789abcdef01234567";
 
@@ -116,10 +117,3 @@ function present(file: string): boolean {
   }
 }
 
-async function until(predicate: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startFakeDatabricks, type FakeDatabricks } from "../fakes/databricks.js";
 import { startGateway, type TestGateway } from "../helpers/gateway.js";
 import { rawRequest, UPGRADE_HEADERS } from "../helpers/raw-http.js";
+import { until } from "../helpers/until.js";
 
 const OWNER = "creator@example.com";
 
@@ -87,10 +88,3 @@ describe("local mode", () => {
   });
 });
 
-async function until(predicate: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await predicate())) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

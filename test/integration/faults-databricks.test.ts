@@ -5,6 +5,7 @@ import { startFakeDatabricks, type FakeDatabricks, type FaultResponse } from "..
 import { startGateway, type TestGateway } from "../helpers/gateway.js";
 import { rawRequest } from "../helpers/raw-http.js";
 import { OWNER, startSyncFixture, type SyncFixture } from "../helpers/sync-fixture.js";
+import { until } from "../helpers/until.js";
 
 /**
  * The Databricks API misbehaving in each way it can, for each caller: the owner lookup, a token paste, the
@@ -19,13 +20,6 @@ const FAULTS: ReadonlyArray<readonly [string, FaultResponse]> = [
   ["no answer", "hang"],
 ];
 
-const until = async (predicate: () => boolean | Promise<boolean>, what: string, ms = 20_000) => {
-  const end = Date.now() + ms;
-  while (!(await predicate())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-};
 
 describe("faults: Databricks answers 429, 500, 503, drops the connection or never answers", () => {
   let fake: FakeDatabricks | undefined;
@@ -47,11 +41,11 @@ describe("faults: Databricks answers 429, 500, 503, drops the connection or neve
       overrides: { ownerRetry: { callTimeoutMs: 600, initialDelayMs: 100, maxDelayMs: 200 } },
     });
     const me = [["X-Forwarded-Email", OWNER]] as const;
-    await until(() => fake!.requests.some((r) => r.path === "/api/2.0/apps/gw"), "the first lookup");
+    await until(() => fake!.requests.some((r) => r.path === "/api/2.0/apps/gw"), "the first lookup", 20_000);
     const refused = await rawRequest(gw.url, "GET", "/", [...me, ["Accept", "text/html"]]);
     expect(refused.status).toBe(503);
     expect(refused.body).toContain("does not know its owner yet");
-    await until(async () => (await rawRequest(gw!.url, "GET", "/api/sessions", me)).status === 200, "the owner let in");
+    await until(async () => (await rawRequest(gw!.url, "GET", "/api/sessions", me)).status === 200, "the owner let in", 20_000);
     expect(JSON.parse((await rawRequest(gw.url, "GET", "/healthz", [])).body)).toMatchObject({ owner: "known" });
     for (const line of gw.logs.lines) expect(line).not.toContain(fake.clientSecret);
   });

@@ -2,6 +2,7 @@ import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { OwnerResolver, type OwnerSettings } from "../../src/auth/owner.js";
 import { startFakeDatabricks, type FakeDatabricks } from "../fakes/databricks.js";
+import { until } from "../helpers/until.js";
 
 const OWNER = "Owner@Example.com";
 /** Quick retries: tests must not wait for production backoff. */
@@ -35,13 +36,6 @@ describe("owner resolution against the fake through the real SDK", () => {
     return resolver;
   };
 
-  const until = async (predicate: () => boolean, ms = 10_000) => {
-    const end = Date.now() + ms;
-    while (!predicate()) {
-      if (Date.now() > end) throw new Error("condition not met in time");
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
 
   it("resolves the app's creator, lower-cased", async () => {
     const r = start();

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startFakeDatabricks, type FakeDatabricks } from "../fakes/databricks.js";
 import { startChildGateway, type ChildGateway } from "../helpers/child-gateway.js";
 import { TestRepo } from "../helpers/git-repo.js";
+import { until } from "../helpers/until.js";
 
 const OWNER = "owner@example.com";
 /** Databricks Apps send SIGKILL 15 s after SIGTERM; main.ts gives itself 10. */
@@ -26,13 +27,8 @@ describe("faults: SIGTERM during a sync and during a rotation", () => {
     fake = gw = home = undefined;
   });
 
-  const until = async (predicate: () => boolean | Promise<boolean>, what: string, ms = 20_000) => {
-    const end = Date.now() + ms;
-    while (!(await predicate())) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}; gateway output: ${gw?.output().slice(-2000)}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  };
+  /** What a wait names when it times out, with the gateway's last output at that moment. */
+  const what = (name: string) => () => `${name}; gateway output: ${gw?.output().slice(-2000)}`;
   const stopTimed = async (child: ChildGateway) => {
     const started = Date.now();
     const code = await child.stop("SIGTERM");
@@ -49,7 +45,7 @@ describe("faults: SIGTERM during a sync and during a rotation", () => {
     fake.fault({ path: "/api/2.0/workspace/import" }, "hang", 1000);
     const repo = await TestRepo.init(home, path.join(home, "projects", "app"));
     const head = await repo.commit({ "main.py": "print('kept')\n" });
-    await until(() => fake!.requests.some((r) => r.path === "/api/2.0/workspace/import"), "the import in flight");
+    await until(() => fake!.requests.some((r) => r.path === "/api/2.0/workspace/import"), what("the import in flight"), 20_000);
 
     const stopped = await stopTimed(gw);
     expect(stopped.code).toBe(0);
@@ -66,7 +62,7 @@ describe("faults: SIGTERM during a sync and during a rotation", () => {
     await until(async () => {
       const status = (await (await fetch(`${gw!.url}/api/sync`)).json()) as any[];
       return status.some((s) => s.name === "app" && s.lastCommit === head && s.pending === 0);
-    }, "the commit synced after the restart", 30_000);
+    }, what("the commit synced after the restart"), 30_000);
     expect(fake.workspace.get(`/Users/${OWNER}/projects/app/main.py`)?.content?.toString()).toBe("print('kept')\n");
     expect(readdirSync(spool).filter((n) => n.endsWith(".json"))).toEqual([]);
     expect((await stopTimed(gw)).code).toBe(0);
@@ -85,7 +81,7 @@ describe("faults: SIGTERM during a sync and during a rotation", () => {
       body: JSON.stringify({ agent: "shell" }),
     });
     expect(created.status).toBe(201);
-    await until(() => fake!.requests.some((r) => r.path === "/api/2.0/preview/scim/v2/Me"), "the rotation in flight");
+    await until(() => fake!.requests.some((r) => r.path === "/api/2.0/preview/scim/v2/Me"), what("the rotation in flight"), 20_000);
     const minted = fake.tokens.filter((t) => t.value !== first);
     expect(minted).toHaveLength(1);
     expect((await (await fetch(`${gw.url}/api/token`)).json()) as any).toMatchObject({ state: "rotating" });

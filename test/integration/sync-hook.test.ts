@@ -9,6 +9,7 @@ import { packageRoot } from "../../src/paths.js";
 import { installHooks } from "../../src/sync/install-hooks.js";
 import { startNotifyListener } from "../../src/sync/notify.js";
 import { gitEnv, runGit, TestRepo } from "../helpers/git-repo.js";
+import { until } from "../helpers/until.js";
 
 // The real hooks/ of the package, installed the way the gateway installs them, in real repositories.
 const hooksDir = path.join(packageRoot(), "hooks");
@@ -140,7 +141,7 @@ describe("git hooks", () => {
     try {
       const repo = await TestRepo.init(home, path.join(home, "projects", "wake"));
       await repo.commit({ "a.txt": "1" });
-      await waitFor(() => woke === 1);
+      await until(() => woke === 1);
       // A wrong secret is ignored.
       const socket = net.connect(listener.port, "127.0.0.1");
       socket.end("wrong\n");
@@ -196,10 +197,3 @@ describe("git hooks", () => {
   });
 });
 
-async function waitFor(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > until) throw new Error("timed out");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

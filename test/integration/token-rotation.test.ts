@@ -4,19 +4,13 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startFakeDatabricks, type FakeDatabricks, type FakeRequest } from "../fakes/databricks.js";
 import { startFakeModelServing, type FakeModelServing } from "../fakes/model-serving.js";
 import { startGateway, type TestGateway } from "../helpers/gateway.js";
+import { until } from "../helpers/until.js";
 
 // Short enough to see several rotations in a test, long enough for a 2-core machine under load.
 const ROTATION = { TOKEN_ROTATION_INTERVAL_SECONDS: "2", TOKEN_LIFETIME_SECONDS: "6" };
 const OWNER = "owner@example.com";
 const CREATE = "/api/2.0/token/create";
 
-async function waitUntil(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** Every process's command line and environment on this machine that can be read, as one text. */
 function processTexts(): string {
@@ -99,12 +93,12 @@ describe("token rotation against the fake workspace", () => {
 
     const id = await gw.createSession();
     // A pasted token's age is unknown: the first rotation comes at once, made with the pasted token.
-    await waitUntil(() => minted().length >= 1 && gw.gateway.tokens.current() === minted()[0]!.value, 5000, "first rotation");
+    await until(() => minted().length >= 1 && gw.gateway.tokens.current() === minted()[0]!.value, "first rotation", 5000);
     expect(creates()[0]!.authorization).toBe(`Bearer ${pasted}`);
     const early = await askModel();
     expect(early.status).toBe(200);
     expect(early.bearer).toBe(`Bearer ${minted()[0]!.value}`);
-    await waitUntil(() => minted().length >= 3 && !minted()[2]!.revoked && gw.gateway.tokens.current() === minted()[2]!.value, 8000, "two more rotations");
+    await until(() => minted().length >= 3 && !minted()[2]!.revoked && gw.gateway.tokens.current() === minted()[2]!.value, "two more rotations", 8000);
 
     const all = minted();
     const current = gw.gateway.tokens.current()!;
@@ -112,7 +106,7 @@ describe("token rotation against the fake workspace", () => {
     // Each rotation was made with the token it replaced; each replaced minted token was revoked.
     const bearers = creates().map((r) => r.authorization);
     expect(bearers.slice(0, 3)).toEqual([`Bearer ${pasted}`, `Bearer ${all[0]!.value}`, `Bearer ${all[1]!.value}`]);
-    await waitUntil(() => all.slice(0, -1).every((t) => t.revoked), 3000, "superseded tokens revoked");
+    await until(() => all.slice(0, -1).every((t) => t.revoked), "superseded tokens revoked", 3000);
     // Each was revoked by the token that replaced it, the way the owner would do it by hand.
     const deletes = fake.requests.filter((r) => r.path === "/api/2.0/token/delete");
     expect(deletes[0]).toMatchObject({ body: { token_id: all[0]!.tokenId }, authorization: `Bearer ${all[1]!.value}` });
@@ -121,7 +115,7 @@ describe("token rotation against the fake workspace", () => {
     // Every user switched: subscribers got each token in order; ~/.databrickscfg holds the live one, 0600.
     expect(seen.slice(0, 4)).toEqual([pasted, all[0]!.value, all[1]!.value, all[2]!.value]);
     // (A rotation may land between two reads: the file is written just before memory switches.)
-    await waitUntil(() => cfg().includes(`token = ${gw.gateway.tokens.current()}\n`), 2000, "~/.databrickscfg in step");
+    await until(() => cfg().includes(`token = ${gw.gateway.tokens.current()}\n`), "~/.databrickscfg in step", 2000);
     // Model requests carry the live token: a new one after each rotation, never a revoked one.
     const before = gw.gateway.tokens.current();
     const later = await askModel();
@@ -141,7 +135,7 @@ describe("token rotation against the fake workspace", () => {
 
     // The session ends: rotations stop.
     expect((await gw.api("DELETE", `/api/sessions/${id}`)).status).toBe(204);
-    await waitUntil(() => gw.gateway.tokens.status().state !== "rotating", 5000, "rotation settled");
+    await until(() => gw.gateway.tokens.status().state !== "rotating", "rotation settled", 5000);
     const count = creates().length;
     await sleep(2500);
     expect(creates()).toHaveLength(count);
@@ -153,19 +147,19 @@ describe("token rotation against the fake workspace", () => {
     await start({ DATABRICKS_TOKEN: fake.issueToken(OWNER), TOKEN_LIFETIME_SECONDS: "30" });
     expect(cfg()).toContain(`token = ${gw.gateway.tokens.current()}`);
     await gw.createSession();
-    await waitUntil(() => minted().length === 1 && gw.gateway.tokens.current() === minted()[0]!.value, 5000, "first rotation");
+    await until(() => minted().length === 1 && gw.gateway.tokens.current() === minted()[0]!.value, "first rotation", 5000);
     for (const fault of [{ status: 503 }, "hang", { status: 429 }] as const) {
       const before = minted().length;
       const failedBefore = gw.logs.lines.filter((l) => l.includes("token rotation failed")).length;
       fake.fault({ method: "POST", path: CREATE }, fault);
-      await waitUntil(() => minted().length > before && gw.gateway.tokens.current() === minted()[before]!.value, 8000, `rotation after ${JSON.stringify(fault)}`);
+      await until(() => minted().length > before && gw.gateway.tokens.current() === minted()[before]!.value, `rotation after ${JSON.stringify(fault)}`, 8000);
       if (fault !== "hang" && fault.status === 429) continue; // the SDK itself retries a 429
       expect(gw.logs.lines.filter((l) => l.includes("token rotation failed")).length).toBeGreaterThan(failedBefore);
     }
     // The token never went missing, and nothing but the live token is left unrevoked.
     expect(seen).not.toContain(undefined);
     const live = minted().filter((t) => !t.revoked);
-    await waitUntil(() => minted().filter((t) => !t.revoked).length === 1, 3000, "one live minted token");
+    await until(() => minted().filter((t) => !t.revoked).length === 1, "one live minted token", 3000);
     expect(live.map((t) => t.value)).toContain(gw.gateway.tokens.current());
     expect((await status()).lastError).toBeNull();
     expectNoTokenLeaked();
@@ -176,10 +170,10 @@ describe("token rotation against the fake workspace", () => {
     await start({}, catalogue);
     expect((await gw.api("POST", "/api/token", { token: fake.issueToken(OWNER) })).status).toBe(200);
     await gw.createSession();
-    await waitUntil(() => minted().length === 1 && gw.gateway.tokens.current() === minted()[0]!.value, 5000, "first rotation");
+    await until(() => minted().length === 1 && gw.gateway.tokens.current() === minted()[0]!.value, "first rotation", 5000);
     const last = minted()[0]!;
     fake.fault({ method: "POST", path: CREATE }, { status: 503 }, 1000);
-    await waitUntil(() => gw.gateway.tokens.status().state === "expired", 10_000, "expired state");
+    await until(() => gw.gateway.tokens.status().state === "expired", "expired state", 10_000);
     // It expired when the workspace said it would, not before.
     expect(Date.now()).toBeGreaterThanOrEqual(last.expiresAt);
     expect(creates().length).toBeGreaterThan(2);
@@ -206,7 +200,7 @@ describe("token rotation against the fake workspace", () => {
     const pasted = fake.issueToken(OWNER);
     expect((await gw.api("POST", "/api/token", { token: pasted })).status).toBe(200);
     await gw.createSession();
-    await waitUntil(() => minted().length === 1 && gw.gateway.tokens.current() === minted()[0]!.value, 5000, "first rotation");
+    await until(() => minted().length === 1 && gw.gateway.tokens.current() === minted()[0]!.value, "first rotation", 5000);
     const mine = minted()[0]!;
     await gw.gateway.close();
     expect(mine.revoked).toBe(true);
