@@ -20,7 +20,6 @@ const FAULTS: ReadonlyArray<readonly [string, FaultResponse]> = [
   ["no answer", "hang"],
 ];
 
-
 describe("faults: Databricks answers 429, 500, 503, drops the connection or never answers", () => {
   let fake: FakeDatabricks | undefined;
   let gw: TestGateway | undefined;

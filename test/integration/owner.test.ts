@@ -36,7 +36,6 @@ describe("owner resolution against the fake through the real SDK", () => {
     return resolver;
   };
 
-
   it("resolves the app's creator, lower-cased", async () => {
     const r = start();
     expect(r.owner()).toBeUndefined();

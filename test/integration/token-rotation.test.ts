@@ -11,7 +11,6 @@ const ROTATION = { TOKEN_ROTATION_INTERVAL_SECONDS: "2", TOKEN_LIFETIME_SECONDS:
 const OWNER = "owner@example.com";
 const CREATE = "/api/2.0/token/create";
 
-
 /** Every process's command line and environment on this machine that can be read, as one text. */
 function processTexts(): string {
   const texts: string[] = [];
