@@ -86,12 +86,14 @@ export function createServer(options: GatewayOptions): Gateway {
 
   const root = packageRoot();
   const shell = loginShell(options.env);
-  const binDir = path.join(root, "node_modules", ".bin");
-  const searchPath = [binDir, ...(options.env.PATH ?? "/usr/local/bin:/usr/bin:/bin").split(":").filter(Boolean)];
-  const pathFirst = [binDir, ...bundledBinDirs(path.join(root, "node_modules"))];
+  const nodeModules = path.join(root, "node_modules");
+  const binDir = path.join(nodeModules, ".bin");
+  const userPath = options.env.PATH ?? "/usr/local/bin:/usr/bin:/bin";
+  const searchPath = [binDir, ...userPath.split(":").filter(Boolean)];
+  const pathFirst = [binDir, ...bundledBinDirs(nodeModules)];
   const baseEnv = terminalEnv(options.env, {
     SHELL: shell,
-    PATH: [...pathFirst, options.env.PATH ?? "/usr/bin:/bin"].join(":"),
+    PATH: [...pathFirst, userPath].join(":"),
     // Gemini started from a shell tab: its relaunch wrapper would otherwise outlive the tab.
     GEMINI_CLI_NO_RELAUNCH: "true",
   });
@@ -112,7 +114,7 @@ export function createServer(options: GatewayOptions): Gateway {
     shell,
     searchPath,
     pathFirst,
-    nodeModules: path.join(root, "node_modules"),
+    nodeModules,
     beforeLaunch: (agent, cwd) => models.prepare(agent.id, cwd),
   });
   const terminalSocket = createTerminalSocket({ sessions, maxFrameBytes: config.limits.maxFrameBytes, logger });
@@ -128,7 +130,7 @@ export function createServer(options: GatewayOptions): Gateway {
         tokens,
         owner: () => owner?.owner(),
         logger: logger.child({ component: "sync" }),
-        path: options.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+        path: userPath,
         ...options.sync,
       })
     : undefined;
