@@ -1,6 +1,7 @@
 import path from "node:path";
-import { findBundledCli, isExecutable } from "./agents/bundled-clis.js";
+import { findBundledCli } from "./agents/bundled-clis.js";
 import type { AgentSpec } from "./config.js";
+import { isExecutable } from "./paths.js";
 import type { Launch } from "./sessions/session.js";
 
 /** An agent as GET /api/agents reports it. */

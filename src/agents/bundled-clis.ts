@@ -1,5 +1,6 @@
-import { accessSync, constants, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
+import { isExecutable } from "../paths.js";
 
 /** A CLI installed with the gateway (an optional dependency): where its executable is and which version. */
 export interface BundledCli {
@@ -42,15 +43,6 @@ export function bundledBinDirs(nodeModules: string): string[] {
   return dirs;
 }
 
-/** True when the file exists and may be executed. */
-export function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function packageVersion(dir: string): string | undefined {
   try {

@@ -1,7 +1,8 @@
 import { execFile } from "node:child_process";
-import { accessSync, constants, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { PRODUCT } from "../config.js";
+import { isExecutable } from "../paths.js";
 
 /** The pinned code-server and what it needs, from package.json's "codeServer" (the install script reads it too). */
 export interface CodeServerPins {
@@ -47,11 +48,3 @@ export function readVersion(bin: string, env: NodeJS.ProcessEnv): Promise<string
   });
 }
 
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
