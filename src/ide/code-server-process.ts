@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import type { Logger } from "pino";
-import { isAlive, sessionProcesses, signalSession } from "../sessions/process-tree.js";
+import { isAlive, reapSession, signalSession } from "../sessions/process-tree.js";
 
 /** Lines of code-server's output kept for the "failed" state's message. */
 const TAIL_LINES = 30;
@@ -121,14 +121,7 @@ export class CodeServerProcess {
 
   /** After the leader exits its children may linger: signal what is left of the session until none is. */
   private async reap(): Promise<void> {
-    if (this.pid <= 0) return;
-    const started = Date.now();
-    let signal: NodeJS.Signals = "SIGTERM";
-    while (sessionProcesses(this.pid).some(isAlive)) {
-      if (Date.now() - started > KILL_GRACE_MS) signal = "SIGKILL";
-      signalSession(this.pid, signal);
-      await new Promise((resolve) => setTimeout(resolve, HEALTH_POLL_MS));
-    }
+    if (this.pid > 0) await reapSession(this.pid, { first: "SIGTERM", killAfterMs: KILL_GRACE_MS, pollMs: HEALTH_POLL_MS });
   }
 }
 

@@ -41,6 +41,21 @@ export function signalSession(leader: number, signal: NodeJS.Signals): number {
   return signalled;
 }
 
+/**
+ * Signals what is left of a session until none of it lives: `first` until `killAfterMs`, then SIGKILL, every
+ * `pollMs`; gives up after `giveUpMs` (a process stuck in the kernel ignores even SIGKILL).
+ */
+export async function reapSession(
+  leader: number,
+  { first, killAfterMs, giveUpMs = Infinity, pollMs = 50 }: { first: NodeJS.Signals; killAfterMs: number; giveUpMs?: number; pollMs?: number },
+): Promise<void> {
+  const started = Date.now();
+  while (sessionProcesses(leader).length > 0 && Date.now() - started < giveUpMs) {
+    signalSession(leader, Date.now() - started < killAfterMs ? first : "SIGKILL");
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
 /** True while the process exists and is not a zombie. */
 export function isAlive(pid: number): boolean {
   const stat = readStat(pid);

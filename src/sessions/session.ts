@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import type { WebSocket } from "ws";
 import { FlowControl, HIGH_WATERMARK, LOW_WATERMARK } from "./flow-control.js";
 import { PtyInput } from "./pty-input.js";
-import { isAlive, sessionProcesses, signalSession } from "./process-tree.js";
+import { isAlive, reapSession, signalSession } from "./process-tree.js";
 import type { ClientFrame, ServerEvent } from "./protocol.js";
 import { renderScreen } from "./screen.js";
 import { Scrollback } from "./scrollback.js";
@@ -248,10 +248,7 @@ export class Session {
     if ((await Promise.race([this.exitPromise, grace])) === "timeout") signalSession(this.pid, "SIGKILL");
     await this.exitPromise;
     // Stragglers that ignored SIGHUP, or were started by the shell in a group of their own.
-    for (let i = 0; i < 40 && sessionProcesses(this.pid).length > 0; i++) {
-      signalSession(this.pid, i < 10 ? "SIGHUP" : "SIGKILL");
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await reapSession(this.pid, { first: "SIGHUP", killAfterMs: 500, giveUpMs: 2_000 });
   }
 
   /** Closes every client socket; the process is left alone (see kill). */
