@@ -14,6 +14,8 @@ const createBody = z.strictObject({
   cols: size.optional(),
   rows: size.optional(),
   cwd: z.string().min(1).max(4096).optional(),
+  /** A model the agent offers (GET /api/models); without it the remembered choice or the default. */
+  model: z.string().min(1).max(200).optional(),
 });
 
 export interface SessionRoutesOptions {
@@ -28,20 +30,30 @@ export interface SessionRoutesOptions {
 export function createSessionRoutes({ sessions, agents, projectsDir, env }: SessionRoutesOptions): Router {
   const router = Router();
 
-  router.post("/api/sessions", (req, res) => {
+  router.post("/api/sessions", async (req, res) => {
     const body = parseBody(createBody, req.body);
     const agent = agents.get(body.agent);
     if (!agent) throw new HttpError(400, "unknown_agent", `There is no agent "${body.agent}".`);
     const status = agents.status(agent);
     if (!status.available) throw new HttpError(400, "agent_unavailable", status.reason ?? `${agent.label} is not available.`);
     const cwd = resolveCwd(projectsDir, body.cwd);
+    const setup = await agents.prepare(agent, cwd, body.model);
+    if (!setup.ok) throw new HttpError(400, "unknown_model", setup.message);
     const session = sessions.create({
-      agent,
-      launch: agents.launch(agent, cwd, env()),
+      // The tab's title names the model it runs with.
+      agent: setup.model ? { ...agent, label: `${agent.label} · ${setup.model}` } : agent,
+      launch: agents.launch(agent, cwd, env(), setup.launch),
       cols: body.cols ?? 80,
       rows: body.rows ?? 24,
     });
-    res.status(201).json({ id: session.id, agent: session.agent, pid: session.pid, createdAt: session.createdAt.toISOString() });
+    res.status(201).json({
+      id: session.id,
+      agent: session.agent,
+      pid: session.pid,
+      createdAt: session.createdAt.toISOString(),
+      title: session.title,
+      ...(setup.model ? { model: setup.model } : {}),
+    });
   });
 
   router.get("/api/sessions", (_req, res) => {

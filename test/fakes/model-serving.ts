@@ -8,6 +8,11 @@ export interface ModelCall {
   readonly query: string;
   readonly format: "anthropic" | "openai" | "gemini" | "other";
   readonly authorization: string | undefined;
+  readonly headers: http.IncomingHttpHeaders;
+  /** The model asked for: in the body, or in Gemini's path. */
+  readonly model: string | undefined;
+  /** The HTTP status the fake answered with. */
+  status?: number;
   readonly body: any;
 }
 
@@ -28,6 +33,14 @@ export interface FakeModelServingOptions {
   readonly forwardTo?: string;
   /** Whether a bearer token may call the models (e.g. a live, unrevoked PAT of the fake workspace); default any. */
   readonly authorize?: (token: string) => boolean;
+  /**
+   * "v2": a Unity AI Gateway v2 workspace: model calls only under /ai-gateway/{anthropic, codex/v1, gemini,
+   * mlflow/v1} and only for the listed models (404 elsewhere, as the real one answers for system.ai models).
+   * "serving": only /serving-endpoints/..., for the named endpoints. "any" (default): every shape, any model.
+   */
+  readonly mode?: "any" | "v2" | "serving";
+  /** v2: the listed model services (system.ai.* ids); serving: the endpoint names. Read per request. */
+  readonly models?: () => readonly string[];
 }
 
 /**
@@ -66,9 +79,14 @@ export async function startFakeModelServing(options: FakeModelServingOptions = {
       query: url.search,
       format: formatOf(url.pathname),
       authorization: req.headers.authorization,
+      headers: req.headers,
+      model: /\/models\/([^/:]+):/.exec(url.pathname)?.[1] ?? (typeof body?.model === "string" ? body.model : undefined),
       body,
     };
     calls.push(call);
+    res.on("finish", () => (call.status = res.statusCode));
+    const refusal = shapeRefusal(options, call);
+    if (refusal) return json(res, 404, { error_code: "ENDPOINT_NOT_FOUND", message: refusal });
     if (req.method === "HEAD") return void res.writeHead(200).end();
     if (req.method !== "POST") return json(res, 404, { error_code: "ENDPOINT_NOT_FOUND", message: `No ${url.pathname}` });
     const bearer = /^Bearer (\S+)$/.exec(call.authorization ?? "")?.[1];
@@ -93,9 +111,27 @@ export async function startFakeModelServing(options: FakeModelServingOptions = {
   return fake;
 }
 
-/** Model calls at the Databricks URL shapes: serving endpoints, or an AI Gateway's per-provider roots. */
+/** Model calls at the Databricks URL shapes: serving endpoints, Unity AI Gateway v2, or a gateway's per-provider roots. */
 function isModelPath(pathname: string): boolean {
-  return /^\/(serving-endpoints|anthropic|openai|gemini)(\/|$)/.test(pathname);
+  return /^\/(serving-endpoints|ai-gateway|anthropic|openai|gemini)(\/|$)/.test(pathname);
+}
+
+/** Why a v2-only or serving-only workspace answers 404 to this call, or undefined when it serves it. */
+function shapeRefusal(options: FakeModelServingOptions, call: ModelCall): string | undefined {
+  const mode = options.mode ?? "any";
+  if (mode === "any") return undefined;
+  const listed = options.models?.() ?? [];
+  if (mode === "v2") {
+    const v2 = /^\/ai-gateway\/(anthropic\/v1\/messages(\/count_tokens)?|codex\/v1\/responses|gemini\/v1beta\/models\/[^/]+|mlflow\/v1\/chat\/completions)$/;
+    if (call.method === "HEAD" && /^\/ai-gateway\/anthropic\/?$/.test(call.path)) return undefined;
+    if (!v2.test(call.path)) return `No API found for '${call.method} ${call.path}'`;
+  } else if (!call.path.startsWith("/serving-endpoints/")) {
+    return `No API found for '${call.method} ${call.path}'`;
+  } else if (call.method === "HEAD") {
+    return undefined;
+  }
+  if (call.model === undefined || !listed.includes(call.model)) return `The model ${String(call.model)} does not exist or is not served here.`;
+  return undefined;
 }
 
 function forward(target: string, req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): void {

@@ -4,7 +4,8 @@ import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { modelCredential } from "../../src/models/credential.js";
-import { geminiPath, ModelProxy } from "../../src/models/proxy.js";
+import { ModelProxy } from "../../src/models/proxy.js";
+import { geminiPath } from "../../src/models/proxy-request.js";
 import type { ModelRoute } from "../../src/models/route.js";
 import type { TokenSource } from "../../src/token/types.js";
 import { startFakeDatabricks } from "../fakes/databricks.js";
@@ -29,7 +30,12 @@ function servingRoute(host: string): ModelRoute {
   return {
     kind: "serving",
     baseUrl: host,
-    upstreams: { anthropic: `${host}/serving-endpoints/anthropic`, openai: `${host}/serving-endpoints`, gemini: `${host}/serving-endpoints/google` },
+    upstreams: {
+      anthropic: `${host}/serving-endpoints/anthropic`,
+      openai: `${host}/serving-endpoints`,
+      gemini: `${host}/serving-endpoints/google`,
+      mlflow: `${host}/serving-endpoints`,
+    },
   };
 }
 
@@ -39,10 +45,15 @@ describe("model proxy", () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function setup(options: { route: ModelRoute; token?: () => string | undefined; geminiModel?: string }) {
+  async function setup(options: { route: ModelRoute; token?: () => string | undefined; geminiModel?: string; listed?: string[] }) {
+    const gemini = options.geminiModel ?? "databricks-gemini-2-5-pro";
     const proxy = new ModelProxy({
-      geminiModel: options.geminiModel,
-      route: async () => options.route,
+      target: async () => ({
+        route: options.route,
+        listed: options.listed ?? [],
+        models: { gemini: { default: gemini, flash: gemini.replace(/pro$/, "flash") } },
+      }),
+      userAgent: "agent-terminal-gateway/1.2.3",
       credential: async () => {
         const token = (options.token ?? (() => PAT))();
         return token ? `Bearer ${token}` : undefined;
@@ -103,7 +114,7 @@ describe("model proxy", () => {
     const gateway: ModelRoute = {
       kind: "gateway",
       baseUrl: up.url,
-      upstreams: { anthropic: `${up.url}/anthropic`, openai: `${up.url}/openai/v1`, gemini: `${up.url}/gemini` },
+      upstreams: { anthropic: `${up.url}/anthropic`, openai: `${up.url}/openai/v1`, gemini: `${up.url}/gemini`, mlflow: `${up.url}/mlflow/v1` },
     };
     for (const route of [servingRoute(up.url), gateway]) {
       const { proxy, url } = await setup({ route });
@@ -126,10 +137,10 @@ describe("model proxy", () => {
   });
 
   it("sends Gemini CLI's own Google model names to the configured endpoint, and workspace endpoint names unchanged", async () => {
-    expect(geminiPath("/v1beta/models/gemini-2.5-flash-lite:generateContent", "databricks-gemini-2-5-pro")).toBe(
-      "/v1beta/models/databricks-gemini-2-5-pro:generateContent",
-    );
-    expect(geminiPath("/v1beta/models/databricks-gemini-3-pro:streamGenerateContent", "x")).toBe(
+    const models = { default: "system.ai.gemini-3-1-pro", flash: "system.ai.gemini-3-flash" };
+    expect(geminiPath("/v1beta/models/gemini-2.5-flash-lite:generateContent", models)).toBe("/v1beta/models/system.ai.gemini-3-flash:generateContent");
+    expect(geminiPath("/v1beta/models/gemini-2.5-pro:generateContent", models)).toBe("/v1beta/models/system.ai.gemini-3-1-pro:generateContent");
+    expect(geminiPath("/v1beta/models/databricks-gemini-3-pro:streamGenerateContent", models)).toBe(
       "/v1beta/models/databricks-gemini-3-pro:streamGenerateContent",
     );
     const seen: string[] = [];
@@ -137,12 +148,12 @@ describe("model proxy", () => {
       seen.push(req.url ?? "");
       res.end("{}");
     });
-    const { proxy, url } = await setup({ route: servingRoute(up.url), geminiModel: "databricks-gemini-x" });
+    const { proxy, url } = await setup({ route: servingRoute(up.url), geminiModel: "databricks-gemini-x-pro" });
     const post = (path: string) => fetch(url + path, { method: "POST", headers: { authorization: `Bearer ${proxy.localKey}` }, body: "{}" });
     await post("/gemini/v1beta/models/gemini-3.1-flash-lite:generateContent");
     await post("/gemini/v1beta/models/my-endpoint:countTokens");
     expect(seen).toEqual([
-      "/serving-endpoints/google/v1beta/models/databricks-gemini-x:generateContent",
+      "/serving-endpoints/google/v1beta/models/databricks-gemini-x-flash:generateContent",
       "/serving-endpoints/google/v1beta/models/my-endpoint:countTokens",
     ]);
   });
@@ -238,6 +249,52 @@ describe("model proxy", () => {
     expect(written).toBeLessThan(32 * 1024 * 1024);
     req.destroy();
     await closed;
+  });
+
+  it("sends the gateway's User-Agent and, on Claude Code's calls, the coding-agent mode; maps /mlflow", async () => {
+    const seen: { url: string; headers: http.IncomingHttpHeaders }[] = [];
+    const up = await upstream((req, res) => {
+      seen.push({ url: req.url ?? "", headers: req.headers });
+      res.end("{}");
+    });
+    const { proxy, url } = await setup({ route: servingRoute(up.url) });
+    const post = (path: string, headers: Record<string, string> = {}) =>
+      fetch(url + path, { method: "POST", headers: { authorization: `Bearer ${proxy.localKey}`, ...headers }, body: "{}" });
+    await post("/anthropic/v1/messages", { "user-agent": "claude-cli/2.1.330" });
+    await post("/mlflow/chat/completions");
+    expect(seen.map((s) => s.url)).toEqual(["/serving-endpoints/anthropic/v1/messages", "/serving-endpoints/chat/completions"]);
+    expect(seen[0]!.headers["user-agent"]).toBe("agent-terminal-gateway/1.2.3 claude-cli/2.1.330");
+    expect(seen[0]!.headers["x-databricks-use-coding-agent-mode"]).toBe("true");
+    expect(seen[1]!.headers["user-agent"]).toMatch(/^agent-terminal-gateway\/1\.2\.3/);
+    expect(seen[1]!.headers["x-databricks-use-coding-agent-mode"]).toBeUndefined();
+  });
+
+  it("refuses a model the workspace does not list, readably in each CLI's format, and forwards listed ones", async () => {
+    const seen: string[] = [];
+    const up = await upstream(async (req, res) => {
+      let body = "";
+      for await (const chunk of req) body += chunk;
+      seen.push(`${req.url} ${body}`);
+      res.end("{}");
+    });
+    const listed = ["system.ai.claude-opus-4-7", "system.ai.gpt-5-5", "system.ai.gemini-3-1-pro"];
+    const { proxy, url } = await setup({ route: servingRoute(up.url), listed, geminiModel: "system.ai.gemini-3-1-pro" });
+    const post = (path: string, body: unknown) =>
+      fetch(url + path, { method: "POST", headers: { authorization: `Bearer ${proxy.localKey}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+    const claude = await post("/anthropic/v1/messages", { model: "claude-fantasy-9" });
+    expect(claude.status).toBe(400);
+    expect(((await claude.json()) as any).error.message).toMatch(/"claude-fantasy-9" is not served by this workspace\. Served: system\.ai\.claude-opus-4-7/);
+    const codex = await post("/openai/responses", { model: "x".repeat(5000) });
+    expect(codex.status).toBe(400);
+    expect(((await codex.json()) as any).error.message.length).toBeLessThan(400);
+    const gemini = await post("/gemini/v1beta/models/system.ai.unknown:generateContent", {});
+    expect(gemini.status).toBe(400);
+    expect(((await gemini.json()) as any).error.code).toBe(400);
+    expect(seen).toEqual([]);
+    expect((await post("/anthropic/v1/messages", { model: "system.ai.claude-opus-4-7" })).status).toBe(200);
+    // Gemini CLI's own flash-lite name is mapped to a served model first, so it passes.
+    expect((await post("/gemini/v1beta/models/gemini-2.5-pro:generateContent", {})).status).toBe(200);
+    expect(seen).toHaveLength(2);
   });
 
   it("signs with the app's OAuth token when MODEL_AUTH=app", async () => {
