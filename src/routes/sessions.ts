@@ -4,6 +4,7 @@ import { Router } from "express";
 import { z } from "zod";
 import type { AgentCatalogue } from "../agents.js";
 import { HttpError } from "../http-error.js";
+import { shortName } from "../models/families.js";
 import { MAX_SIZE, MIN_SIZE } from "../sessions/protocol.js";
 import type { SessionManager } from "../sessions/session-manager.js";
 import { parseBody } from "./validate.js";
@@ -41,7 +42,7 @@ export function createSessionRoutes({ sessions, agents, projectsDir, env }: Sess
     if (!setup.ok) throw new HttpError(400, "unknown_model", setup.message);
     const session = sessions.create({
       // The tab's title names the model it runs with.
-      agent: setup.model ? { ...agent, label: `${agent.label} · ${setup.model}` } : agent,
+      agent: setup.model ? { ...agent, label: `${agent.label} · ${shortName(setup.model)}` } : agent,
       launch: agents.launch(agent, cwd, env(), setup.launch),
       cols: body.cols ?? 80,
       rows: body.rows ?? 24,
