@@ -70,7 +70,12 @@ export class ModelService {
       fetch: options.fetch,
     });
     this.proxy = new ModelProxy({
-      target: () => this.endpoints(),
+      // The proxy refuses models the workspace does not list; a model set in the environment is the owner's word.
+      target: async () => {
+        const endpoints = await this.endpoints();
+        const overrides = Object.values(config.models).filter((m): m is string => m !== undefined);
+        return { ...endpoints, listed: endpoints.listed.length > 0 ? [...endpoints.listed, ...overrides] : [] };
+      },
       credential,
       userAgent: this.userAgent,
       noCredentialMessage:

@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import { proxyError } from "./proxy-errors.js";
 import { FORMATS, geminiPath, jsonBody, readBody, requestedModel, type WireFormat } from "./proxy-request.js";
 import type { ModelRoute, Upstreams } from "./route.js";
+import { fixRequest } from "./wire-fixes.js";
 
 /** Hop-by-hop headers, and every header that could carry the caller's key, are not forwarded. */
 const DROPPED_REQUEST_HEADERS = new Set([
@@ -134,10 +135,15 @@ export class ModelProxy {
       const message = `The model "${model.slice(0, 200)}" is not served by this workspace. Served: ${target.listed.join(", ")}.`;
       return proxyError(res, format, 400, message);
     }
+    const fixes = json ? fixRequest(format, json) : [];
+    const sent = fixes.length > 0 ? Buffer.from(JSON.stringify(json)) : body;
     const dest = new URL(upstreamBase(upstreams, format) + tail + url.search);
     const done = (status: number | string) =>
-      this.log.info({ method: req.method, format, path: dest.pathname, model, status, ms: Math.round(performance.now() - started) }, "model call");
-    this.forward(req, res, { target: dest, credential, format, body }, done);
+      this.log.info(
+        { method: req.method, format, path: dest.pathname, model, status, ms: Math.round(performance.now() - started), ...(fixes.length ? { fixes } : {}) },
+        "model call",
+      );
+    this.forward(req, res, { target: dest, credential, format, body: sent }, done);
   }
 
   private forward(

@@ -96,7 +96,10 @@ export async function startFakeModelServing(options: FakeModelServingOptions = {
     if (options.authorize && !options.authorize(bearer)) {
       return json(res, 403, { error_code: "PERMISSION_DENIED", message: "Invalid access token." });
     }
+    const invalid = options.mode && options.mode !== "any" ? refusedShape(call) : undefined;
+    if (invalid) return json(res, 400, { error_code: "BAD_REQUEST", message: invalid });
     const answer = fake.answer(call);
+    if (url.pathname.endsWith("/chat/completions")) return chat(res, body, answer);
     if (url.pathname.endsWith("/v1/messages/count_tokens")) return json(res, 200, { input_tokens: 12 });
     if (url.pathname.endsWith("/v1/messages")) return anthropic(res, body, answer);
     if (url.pathname.endsWith("/responses")) return openai(res, body, answer);
@@ -150,9 +153,47 @@ function defaultAnswer(call: ModelCall): string {
   return last ? `pong-${last[1]}` : "The fake model answered.";
 }
 
+/**
+ * Request shapes Databricks' routes refuse with 400 although the provider's own API takes them (see
+ * shared notes): empty text content blocks and tools[].eager_input_streaming on Anthropic Messages;
+ * `store` and tools[].function.strict on the mlflow chat completions route.
+ */
+function refusedShape(call: ModelCall): string | undefined {
+  const body = call.body;
+  if (!body || typeof body !== "object") return undefined;
+  if (call.format === "anthropic") {
+    const blocks = [...(Array.isArray(body.system) ? body.system : []), ...(body.messages ?? []).flatMap((m: any) => (Array.isArray(m?.content) ? m.content : []))];
+    if (blocks.some((b: any) => b?.type === "text" && b.text === "")) return "messages: text content blocks must be non-empty";
+    if ((body.tools ?? []).some((t: any) => t && "eager_input_streaming" in t)) return "tools.0.eager_input_streaming: Extra inputs are not permitted";
+  }
+  if (call.path.endsWith("/chat/completions")) {
+    if ("store" in body) return "Unrecognized request argument supplied: store";
+    if ((body.tools ?? []).some((t: any) => t?.function && "strict" in t.function)) return "tools.0.function.strict: Extra inputs are not permitted";
+  }
+  return undefined;
+}
+
+/** OpenAI chat completions, as the mlflow route answers: a JSON completion, or SSE chunks ending in [DONE]. */
+function chat(res: http.ServerResponse, body: any, text: string): void {
+  const base = { id: "chatcmpl-fake", created: Math.floor(Date.now() / 1000), model: body?.model ?? "fake" };
+  if (!body?.stream) {
+    return json(res, 200, {
+      ...base,
+      object: "chat.completion",
+      choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }],
+      usage: { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 },
+    });
+  }
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  const chunk = (delta: unknown, finish: string | null) => ({ ...base, object: "chat.completion.chunk", choices: [{ index: 0, delta, finish_reason: finish }] });
+  res.write(`data: ${JSON.stringify(chunk({ role: "assistant", content: text }, null))}\n\n`);
+  res.write(`data: ${JSON.stringify(chunk({}, "stop"))}\n\n`);
+  res.end("data: [DONE]\n\n");
+}
+
 function formatOf(pathname: string): ModelCall["format"] {
   if (pathname.includes("/v1/messages") || /\/anthropic\/?$/.test(pathname)) return "anthropic";
-  if (pathname.endsWith("/responses")) return "openai";
+  if (pathname.endsWith("/responses") || pathname.endsWith("/chat/completions")) return "openai";
   if (/:(streamGenerateContent|generateContent|countTokens)$/.test(pathname)) return "gemini";
   return "other";
 }

@@ -9,6 +9,7 @@ import { geminiPath } from "../../src/models/proxy-request.js";
 import type { ModelRoute } from "../../src/models/route.js";
 import type { TokenSource } from "../../src/token/types.js";
 import { startFakeDatabricks } from "../fakes/databricks.js";
+import { startFakeModelServing } from "../fakes/model-serving.js";
 
 const PAT = "dapi-current-token-of-the-owner";
 
@@ -292,9 +293,62 @@ describe("model proxy", () => {
     expect(((await gemini.json()) as any).error.code).toBe(400);
     expect(seen).toEqual([]);
     expect((await post("/anthropic/v1/messages", { model: "system.ai.claude-opus-4-7" })).status).toBe(200);
-    // Gemini CLI's own flash-lite name is mapped to a served model first, so it passes.
+    // Gemini CLI's own Google model names are mapped to a served model first, so they pass.
     expect((await post("/gemini/v1beta/models/gemini-2.5-pro:generateContent", {})).status).toBe(200);
     expect(seen).toHaveLength(2);
+  });
+
+  it("rewrites request shapes the Databricks routes refuse: the fake refuses them as sent, the proxy's call passes", async () => {
+    const listed = ["system.ai.claude-opus-4-7", "system.ai.gpt-5-5"];
+    const fake = await startFakeModelServing({ mode: "v2", models: () => listed });
+    cleanups.push(() => fake.close());
+    const v2 = `${fake.url}/ai-gateway`;
+    const route: ModelRoute = {
+      kind: "ai-gateway-v2",
+      baseUrl: fake.url,
+      upstreams: { anthropic: `${v2}/anthropic`, openai: `${v2}/codex/v1`, gemini: `${v2}/gemini`, mlflow: `${v2}/mlflow/v1` },
+    };
+    const { proxy, url } = await setup({ route, listed });
+    const anthropic = {
+      model: "system.ai.claude-opus-4-7",
+      max_tokens: 100,
+      system: [{ type: "text", text: "" }, { type: "text", text: "You are terse." }],
+      messages: [
+        { role: "user", content: "say ping-fix" },
+        { role: "assistant", content: [{ type: "text", text: "" }, { type: "tool_use", id: "t1", name: "ls", input: {} }] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: "ok" }] },
+      ],
+      tools: [{ name: "ls", description: "list", input_schema: { type: "object" }, eager_input_streaming: true }],
+    };
+    const chat = {
+      model: "system.ai.gpt-5-5",
+      store: false,
+      messages: [{ role: "user", content: "say ping-chat" }],
+      tools: [{ type: "function", function: { name: "ls", parameters: { type: "object" }, strict: true } }],
+    };
+    const send = (base: string, path: string, body: unknown, key?: string) =>
+      fetch(base + path, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${key ?? PAT}` },
+        body: JSON.stringify(body),
+      });
+    // As sent by a client, the route refuses both.
+    const direct = [await send(v2, "/anthropic/v1/messages", anthropic), await send(v2, "/mlflow/v1/chat/completions", chat)];
+    expect(direct.map((r) => r.status)).toEqual([400, 400]);
+    expect(((await direct[0]!.json()) as any).message).toContain("non-empty");
+    // Through the proxy they pass, and only the refused parts are gone.
+    const viaProxy = [
+      await send(url, "/anthropic/v1/messages", anthropic, proxy.localKey),
+      await send(url, "/mlflow/chat/completions", chat, proxy.localKey),
+    ];
+    expect(viaProxy.map((r) => r.status)).toEqual([200, 200]);
+    expect(((await viaProxy[1]!.json()) as any).choices[0].message.content).toBe("pong-chat");
+    const [sentAnthropic, sentChat] = fake.calls.slice(-2).map((c) => c.body);
+    expect(sentAnthropic.system).toEqual([{ type: "text", text: "You are terse." }]);
+    expect(sentAnthropic.messages[1].content).toEqual([{ type: "tool_use", id: "t1", name: "ls", input: {} }]);
+    expect(sentAnthropic.messages[0].content).toBe("say ping-fix");
+    expect(sentAnthropic.tools).toEqual([{ name: "ls", description: "list", input_schema: { type: "object" } }]);
+    expect(sentChat).toEqual({ model: "system.ai.gpt-5-5", messages: chat.messages, tools: [{ type: "function", function: { name: "ls", parameters: { type: "object" } } }] });
   });
 
   it("signs with the app's OAuth token when MODEL_AUTH=app", async () => {
