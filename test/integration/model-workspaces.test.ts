@@ -215,3 +215,29 @@ describe("agent tabs without a workspace", () => {
     expect(refused.body.error).toMatchObject({ code: "unknown_model", message: expect.stringContaining("own configuration") });
   }, 300_000);
 });
+
+describe("a model the workspace does not list, asked for inside a tab", () => {
+  it("gets a readable message in the CLI, and nothing reaches the route", async () => {
+    const db = await startFakeDatabricks();
+    db.modelServices = LISTED;
+    const fake = await startFakeModelServing({ forwardTo: db.url, mode: "v2", models: () => LISTED });
+    const gw = await startGateway({ env: { DATABRICKS_HOST: fake.url } });
+    const screens: ScreenMirror[] = [];
+    try {
+      expect((await gw.api("POST", "/api/token", { token: db.issueToken(OWNER) })).status).toBe(200);
+      const { screen, client } = await askAgent(gw, { agent: "claude" }, "first");
+      screens.push(screen);
+      // Claude Code tries the model at once and shows the proxy's answer: the model is not changed.
+      await ask(client, screen, "/model claude-fantasy-9");
+      await screen.waitFor(/400 The model "claude-fantasy-9" is not served by this\s+workspace/, CLI_TIMEOUT_MS);
+      await ask(client, screen, "say ping-second");
+      await screen.waitFor("pong-second", CLI_TIMEOUT_MS);
+      expect(fake.calls.filter((c) => c.model === "claude-fantasy-9")).toEqual([]);
+    } finally {
+      for (const screen of screens) screen.dispose();
+      await gw.dispose();
+      await fake.close();
+      await db.close();
+    }
+  }, 180_000);
+});

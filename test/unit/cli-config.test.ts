@@ -37,8 +37,14 @@ describe("CliConfig", () => {
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   it("Claude Code: a settings file and config dir of the gateway's own, the tiers on served models, the tab's model as a flag", () => {
-    const launch = prepare("claude", "system.ai.claude-sonnet-4-6");
     const { configDir, settingsFile } = homes().claude;
+    // What the owner added inside a tab (`claude mcp add -s user`, /config) survives the next start.
+    mkdirSync(configDir, { recursive: true });
+    writeFileSync(path.join(configDir, ".claude.json"), JSON.stringify({ mcpServers: { mine: { command: "my-mcp" } }, projects: { "/x": { allowedTools: ["a"] } } }));
+    writeFileSync(path.join(configDir, "settings.json"), JSON.stringify({ permissions: { allow: ["Bash(ls)"] } }));
+    const launch = prepare("claude", "system.ai.claude-sonnet-4-6");
+    expect(json(path.join(configDir, ".claude.json"))).toMatchObject({ mcpServers: { mine: { command: "my-mcp" } }, projects: { "/x": { allowedTools: ["a"] } } });
+    expect(json(path.join(configDir, "settings.json"))).toEqual({ permissions: { allow: ["Bash(ls)"] } });
     expect(launch).toEqual({ env: { CLAUDE_CONFIG_DIR: configDir }, args: ["--settings", settingsFile, "--model", "system.ai.claude-sonnet-4-6"] });
     expect(settingsFile.startsWith(path.join(state, "agents", "claude") + path.sep)).toBe(true);
     expect(json(settingsFile).env).toMatchObject({
