@@ -80,7 +80,8 @@ export async function discoverModelServices(options: DiscoveryOptions): Promise<
 }
 
 function failure(status: number, detail: string): Discovery {
-  if (status === 401 || (status === 400 && /invalid (access )?token/i.test(detail))) {
+  // The REST API answers an unknown or revoked PAT with 403 "Invalid access token": that is a refused token too.
+  if (status === 401 || ((status === 400 || status === 403) && /invalid (access )?token/i.test(detail))) {
     return { state: "unauthorized", models: [], message: "The workspace refused the token when listing model services (401)." };
   }
   if (status === 403) {

@@ -152,8 +152,8 @@ describe("discoverModelServices against the fake workspace", () => {
     expect((await discover()).state).toBe("absent");
     db.modelServices = ["system.ai.claude-opus-4-7"];
     const refused = await discover({ authorization: "Bearer dapi-nonsense" });
-    // The fake answers an unknown token with 403 "Invalid access token", as the real REST API does.
-    expect(refused.state).toBe("forbidden");
+    // The fake answers an unknown token with 403 "Invalid access token", as the real REST API does: refused, not a grant.
+    expect(refused).toMatchObject({ state: "unauthorized", message: expect.stringContaining("refused the token") });
     db.fault({ path: "/api/2.1/unity-catalog/model-services" }, { status: 401, body: { error_code: "UNAUTHENTICATED", message: "no" } });
     expect(await discover()).toMatchObject({ state: "unauthorized", message: expect.stringContaining("refused the token") });
     db.fault({ path: "/api/2.1/unity-catalog/model-services" }, { status: 403, body: { error_code: "PERMISSION_DENIED", message: "no" } });
