@@ -132,7 +132,8 @@ export class ModelProxy {
     const json = jsonBody(body, header(req, "content-type"));
     const model = requestedModel(format, tail, json);
     if (model !== undefined && target.listed.length > 0 && !target.listed.includes(model)) {
-      const message = `The model "${model.slice(0, 200)}" is not served by this workspace. Served: ${target.listed.join(", ")}.`;
+      const more = target.listed.length > 20 ? ` and ${target.listed.length - 20} more` : "";
+      const message = `The model "${model.slice(0, 200)}" is not served by this workspace. Served: ${target.listed.slice(0, 20).join(", ")}${more}.`;
       return proxyError(res, format, 400, message);
     }
     const fixes = json ? fixRequest(format, json) : [];
