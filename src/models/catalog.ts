@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
-import { discoverModelServices, type Discovery, type DiscoveryState } from "./discovery.js";
+import { discoverModelServices, discoverServingEndpoints, type Discovery, type DiscoveryState } from "./discovery.js";
 
 /** Relisted this often even when the token stays the same. */
 export const REFRESH_MS = 60 * 60_000;
@@ -9,7 +9,10 @@ export const REFRESH_MS = 60 * 60_000;
 export interface CatalogSnapshot {
   /** "skipped": no workspace (or a configured gateway host); "pending": no token to list with yet. */
   readonly state: DiscoveryState | "skipped" | "pending";
-  /** The models in use: this listing's, or the last good one's when this one failed (then `stale`). */
+  /**
+   * The models in use: the listed model services (v2), or the serving endpoints of a workspace without v2;
+   * from the last good listing when this one failed (then `stale`).
+   */
   readonly models: readonly string[];
   /** Whether the workspace has Unity AI Gateway v2 (as of the last good listing). */
   readonly v2: boolean;
@@ -65,12 +68,10 @@ export class ModelCatalog {
   }
 
   private async list(credential: string, key: string): Promise<void> {
-    const discovery = await discoverModelServices({
-      host: this.options.host!,
-      authorization: credential,
-      fetch: this.options.fetch,
-      timeoutMs: this.options.timeoutMs,
-    });
+    const request = { host: this.options.host!, authorization: credential, fetch: this.options.fetch, timeoutMs: this.options.timeoutMs };
+    let discovery = await discoverModelServices(request);
+    // No v2: the serving endpoints' names are the models there.
+    if (discovery.state === "absent") discovery = { ...discovery, models: await discoverServingEndpoints(request) };
     const listing = { discovery, at: this.now(), key };
     this.last = listing;
     // "absent" is a good answer too: the workspace has no v2, which is worth remembering over a later 5xx.

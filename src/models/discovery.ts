@@ -116,6 +116,42 @@ function parsePage(text: string | undefined): { names: string[]; next: string | 
   return { names, next: next || undefined };
 }
 
+export const SERVING_PATH = "/api/2.0/serving-endpoints";
+/** A serving endpoint name, as the agents send it (databricks-claude-sonnet-4-5, or the owner's own). */
+const ENDPOINT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** The serving-endpoints list is one page holding every endpoint's config: larger than a model-services page. */
+const MAX_SERVING_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The workspace's serving endpoints (GET /api/2.0/serving-endpoints), for workspaces without v2: their names
+ * are the models the agents send there. Endpoints that say they are not ready are left out. A failure is an
+ * empty list (the documented defaults are used then).
+ */
+export async function discoverServingEndpoints(options: DiscoveryOptions): Promise<readonly string[]> {
+  const doFetch = options.fetch ?? fetch;
+  try {
+    const res = await doFetch(options.host + SERVING_PATH, {
+      headers: { authorization: options.authorization, accept: "application/json" },
+      signal: AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+      redirect: "manual",
+    });
+    const text = res.status === 200 ? await readCapped(res, MAX_SERVING_BYTES) : (await res.body?.cancel(), undefined);
+    const body: unknown = text === undefined ? undefined : JSON.parse(text);
+    const endpoints = body && typeof body === "object" ? (body as Record<string, unknown>).endpoints : undefined;
+    if (!Array.isArray(endpoints)) return [];
+    const names: string[] = [];
+    for (const entry of endpoints.slice(0, MAX_MODELS)) {
+      if (!entry || typeof entry !== "object") continue;
+      const { name, state } = entry as Record<string, unknown>;
+      const ready = state && typeof state === "object" ? (state as Record<string, unknown>).ready : undefined;
+      if (typeof name === "string" && ENDPOINT.test(name) && (ready === undefined || ready === "READY") && !names.includes(name)) names.push(name);
+    }
+    return names;
+  } catch {
+    return [];
+  }
+}
+
 /** The body as text, or undefined past `max` bytes (the rest is not read). */
 async function readCapped(res: Response, max: number): Promise<string | undefined> {
   if (!res.body) return "";

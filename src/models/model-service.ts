@@ -36,8 +36,11 @@ export interface ModelEndpoints {
   readonly proxy: Upstreams;
   /** The per-start key a CLI sends to the proxy (as a Bearer, x-api-key or x-goog-api-key). */
   readonly localKey: string;
-  /** The models per family (Claude tiers, GPT, Gemini and its flash model), and every listed model. */
+  /** The models per family (Claude tiers, GPT, Gemini and its flash model). */
   readonly models: AgentModels;
+  /** Every model the workspace serves on this route (v2 model services, or serving endpoint names). */
+  readonly served: readonly string[];
+  /** The models the proxy lets through on v2 (empty: not checked). */
   readonly listed: readonly string[];
   readonly catalog: CatalogSnapshot;
 }
@@ -103,10 +106,13 @@ export class ModelService {
       host: config.databricks.host,
       discovery: catalog.v2 ? "ok" : undefined,
     });
-    const listed = route.kind === "ai-gateway-v2" ? catalog.models : [];
+    // A configured gateway lists nothing; a listing from before a route change is not used either.
+    const served = route.kind === "ai-gateway-v2" || route.kind === "serving" ? catalog.models : [];
+    // Only v2 answers 404 for a model it does not list; serving endpoints are checked by the workspace itself.
+    const listed = route.kind === "ai-gateway-v2" ? served : [];
     const base = this.proxy.url;
     const proxy = Object.fromEntries(Object.entries(PROXY_PREFIX).map(([format, prefix]) => [format, base + prefix])) as unknown as Upstreams;
-    return { route, proxy, localKey: this.proxy.localKey, models: chooseAgentModels(listed, config.models), listed, catalog };
+    return { route, proxy, localKey: this.proxy.localKey, models: chooseAgentModels(served, config.models), listed, served, catalog };
   }
 
   /**

@@ -38,11 +38,11 @@ export interface ModelsInfo {
 
 /** Builds GET /api/models from the current endpoints. */
 export function describeModels(options: {
-  endpoints: { route: ModelRoute; models: AgentModels; catalog: CatalogSnapshot; listed: readonly string[] };
+  endpoints: { route: ModelRoute; models: AgentModels; catalog: CatalogSnapshot; served: readonly string[] };
   config: Config;
   chosen: (agent: string) => string | undefined;
 }): ModelsInfo {
-  const { route, models, catalog, listed } = options.endpoints;
+  const { route, models, catalog, served } = options.endpoints;
   const configured = gatewayConfiguresAgents(options.config);
   const agent = (id: "claude" | "codex" | "gemini"): AgentModelsInfo => {
     if (!configured) return { route: "own", model: null, default: null, models: [] };
@@ -63,7 +63,7 @@ export function describeModels(options: {
     baseUrl: route.baseUrl,
     auth: options.config.databricks.modelAuth,
     upstreams: route.upstreams,
-    discovery: { state: catalog.state, message: catalog.message, checkedAt: catalog.checkedAt, stale: catalog.stale, count: listed.length },
+    discovery: { state: catalog.state, message: catalog.message, checkedAt: catalog.checkedAt, stale: catalog.stale, count: served.length },
     agents,
     models: { anthropic: agents.claude.model, codex: agents.codex.model, gemini: agents.gemini.model },
   };

@@ -29,3 +29,21 @@ export function listModelServices(query: URLSearchParams, services: readonly str
     },
   };
 }
+
+export const SERVING_ENDPOINTS_PATH = "/api/2.0/serving-endpoints";
+
+/** GET /api/2.0/serving-endpoints: every endpoint in one answer, as the real API lists them. */
+export function listServingEndpoints(names: readonly string[]): FakeReply {
+  return {
+    status: 200,
+    body: {
+      endpoints: names.map((name) => ({
+        name,
+        creator: "databricks",
+        state: { ready: "READY", config_update: "NOT_UPDATING" },
+        task: name.includes("embedding") ? "llm/v1/embeddings" : "llm/v1/chat",
+        config: { served_entities: [{ name, foundation_model: { name } }] },
+      })),
+    },
+  };
+}

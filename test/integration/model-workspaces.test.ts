@@ -23,11 +23,17 @@ const LISTED = [
 /** An older workspace's serving endpoints: the defaults the gateway uses when nothing can be listed. */
 const SERVING = ["databricks-claude-opus-4-7", "databricks-gpt-5-5", "databricks-gemini-2-5-pro"];
 const LISTING = "/api/2.1/unity-catalog/model-services";
+/** An older workspace's own serving endpoints (no v2): the newest of each family is used. */
+const OLDER = ["databricks-claude-3-7-sonnet", "databricks-claude-sonnet-4-5", "databricks-gpt-5", "databricks-gpt-oss-120b", "databricks-gemini-2-5-pro", "databricks-gemini-2-5-flash", "databricks-bge-large-en"];
 
 interface Workspace {
   readonly name: string;
   readonly mode: "v2" | "serving";
   readonly services?: string[];
+  /** The workspace's serving endpoints (GET /api/2.0/serving-endpoints). */
+  readonly endpoints?: string[];
+  /** What the model fake serves; the tabs must use only these. */
+  readonly served: string[];
   readonly fault?: FaultResponse;
   readonly route: string;
   readonly discovery: string;
@@ -49,6 +55,7 @@ const failing = (name: string, fault: FaultResponse, discovery: string): Workspa
   name,
   mode: "serving",
   services: LISTED,
+  served: SERVING,
   fault,
   route: "serving",
   discovery,
@@ -56,8 +63,16 @@ const failing = (name: string, fault: FaultResponse, discovery: string): Workspa
 });
 
 const WORKSPACES: Workspace[] = [
-  { name: "a v2-only workspace", mode: "v2", services: LISTED, route: "ai-gateway-v2", discovery: "ok", paths: V2_PATHS },
-  { name: "a serving-only workspace", mode: "serving", route: "serving", discovery: "absent", paths: SERVING_PATHS },
+  { name: "a v2-only workspace", mode: "v2", services: LISTED, served: LISTED, route: "ai-gateway-v2", discovery: "ok", paths: V2_PATHS },
+  {
+    name: "a serving-only workspace",
+    mode: "serving",
+    endpoints: OLDER,
+    served: OLDER,
+    route: "serving",
+    discovery: "absent",
+    paths: SERVING_PATHS,
+  },
   failing("a workspace whose listing answers 401", { status: 401, body: { error_code: "UNAUTHENTICATED", message: "no" } }, "unauthorized"),
   failing("a workspace whose listing answers 403", { status: 403, body: { error_code: "PERMISSION_DENIED", message: "no" } }, "forbidden"),
   failing("a workspace whose listing answers 503", { status: 503 }, "failed"),
@@ -118,8 +133,9 @@ describe.each(WORKSPACES)("the real CLIs on $name", (workspace) => {
   it("answer in their tabs with no model setting, every call on the expected route with a served model; the owner's files untouched", async () => {
     db = await startFakeDatabricks();
     db.modelServices = workspace.services;
+    db.servingEndpoints = workspace.endpoints ?? [];
     if (workspace.fault) db.fault({ method: "GET", path: LISTING }, workspace.fault, 1000);
-    const served = workspace.mode === "v2" ? LISTED : SERVING;
+    const served = workspace.served;
     const live = (bearer: string) => db!.tokens.some((t) => t.value === bearer && !t.revoked && (t.expiresAt === -1 || t.expiresAt > Date.now()));
     fake = await startFakeModelServing({ forwardTo: db.url, authorize: live, mode: workspace.mode, models: () => served });
     home = mkdtempSync(path.join(tmpdir(), "gw-owner-"));
@@ -162,8 +178,17 @@ describe.each(WORKSPACES)("the real CLIs on $name", (workspace) => {
     for (const call of modelCalls(fake, "anthropic")) expect(call.headers["x-databricks-use-coding-agent-mode"]).toBe("true");
     // Nothing answered 404: no call went to a route or model the workspace does not serve.
     expect(fake.calls.filter((c) => c.status !== 200).map((c) => `${c.method} ${c.path} ${c.model} ${c.status}`)).toEqual([]);
-    const haikuTier = workspace.mode === "v2" ? "system.ai.claude-haiku-4-5" : "databricks-claude-opus-4-7";
+    const haikuTier = { v2: "system.ai.claude-haiku-4-5", serving: workspace.endpoints ? "databricks-claude-sonnet-4-5" : "databricks-claude-opus-4-7" }[workspace.mode];
     expect(modelCalls(fake, "anthropic").filter((c) => JSON.stringify(c.body).includes("ping-haiku")).map((c) => c.model)).toContain(haikuTier);
+    if (workspace.endpoints) {
+      // The newest of each family the workspace serves, not the fixed defaults.
+      expect(new Set(modelCalls(fake, "openai").map((c) => c.model))).toEqual(new Set(["databricks-gpt-5"]));
+      expect((info as any).agents).toMatchObject({
+        claude: { model: "databricks-claude-sonnet-4-5" },
+        codex: { model: "databricks-gpt-5" },
+        gemini: { model: "databricks-gemini-2-5-pro", flash: "databricks-gemini-2-5-flash" },
+      });
+    }
     if (workspace.mode === "v2") {
       expect(modelCalls(fake, "anthropic").map((c) => c.model)).toContain("system.ai.claude-opus-4-7");
       const haiku = modelCalls(fake, "anthropic").filter((c) => JSON.stringify(c.body).includes("ping-haiku"));

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ModelCatalog, REFRESH_MS } from "../../src/models/catalog.js";
-import { discoverModelServices } from "../../src/models/discovery.js";
+import { discoverModelServices, discoverServingEndpoints } from "../../src/models/discovery.js";
 import { chooseAgentModels, FALLBACK_MODELS, newestFirst } from "../../src/models/families.js";
 import { chooseModelRoute } from "../../src/models/route.js";
 import { startFakeDatabricks, type FakeDatabricks } from "../fakes/databricks.js";
@@ -163,6 +163,17 @@ describe("discoverModelServices against the fake workspace", () => {
     expect((await discover()).state).toBe("ok");
   });
 
+  it("lists the serving endpoints of a workspace without v2, leaving out bad names", async () => {
+    db.servingEndpoints = ["databricks-claude-sonnet-4-5", "databricks-gpt-5", "bad name", "databricks-gpt-5"];
+    expect(await discoverServingEndpoints({ host: db.url, authorization: `Bearer ${token}` })).toEqual(["databricks-claude-sonnet-4-5", "databricks-gpt-5"]);
+    db.fault({ path: "/api/2.0/serving-endpoints" }, { status: 500 });
+    expect(await discoverServingEndpoints({ host: db.url, authorization: `Bearer ${token}` })).toEqual([]);
+    db.fault({ path: "/api/2.0/serving-endpoints" }, { status: 200, body: { endpoints: "nope" } });
+    expect(await discoverServingEndpoints({ host: db.url, authorization: `Bearer ${token}` })).toEqual([]);
+    db.fault({ path: "/api/2.0/serving-endpoints" }, "hang");
+    expect(await discoverServingEndpoints({ host: db.url, authorization: `Bearer ${token}`, timeoutMs: 300 })).toEqual([]);
+  });
+
   it("gives up on a hanging listing within its time", async () => {
     db.modelServices = ["system.ai.claude-opus-4-7"];
     db.fault({ path: "/api/2.1/unity-catalog/model-services" }, "hang");
@@ -255,6 +266,13 @@ describe("ModelCatalog", () => {
     expect(listings()).toBe(3);
     expect(failed).toMatchObject({ state: "failed", v2: true, stale: true, models: ["system.ai.claude-opus-4-7", "system.ai.gpt-5-5"] });
     expect(failed.message).toContain("500");
+  });
+
+  it("takes a workspace without v2's serving endpoints as its models", async () => {
+    const token = db.issueToken("owner@example.com");
+    db.servingEndpoints = ["databricks-claude-sonnet-4-5", "databricks-gemini-2-5-pro"];
+    const catalog = new ModelCatalog({ host: db.url, credential: async () => `Bearer ${token}`, logger: pino({ level: "silent" }) });
+    expect(await catalog.current()).toMatchObject({ state: "absent", v2: false, models: ["databricks-claude-sonnet-4-5", "databricks-gemini-2-5-pro"] });
   });
 
   it("waits for a token and lists nothing without a workspace", async () => {
