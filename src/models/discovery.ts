@@ -35,8 +35,8 @@ const MAX_PAGES = 20;
 const MAX_PAGE_BYTES = 2 * 1024 * 1024;
 const MAX_MODELS = 1000;
 const DEFAULT_TIMEOUT_MS = 8000;
-/** A model service name as listed; only system.ai models are offered to the agents. */
-const NAME = /^model-services\/(system\.ai\.[A-Za-z0-9][A-Za-z0-9._-]{0,127})$/;
+/** A model service name as listed (`model-services/` may be missing); only system.ai models are offered. */
+const NAME = /^(?:model-services\/)?(system\.ai\.[A-Za-z0-9][A-Za-z0-9._-]{0,127})$/;
 
 /** Lists the workspace's system.ai model services, every page, within the time and size limits. */
 export async function discoverModelServices(options: DiscoveryOptions): Promise<Discovery> {
@@ -51,7 +51,13 @@ export async function discoverModelServices(options: DiscoveryOptions): Promise<
       url.searchParams.set("parent", "schemas/system.ai");
       url.searchParams.set("page_size", String(PAGE_SIZE));
       if (token) url.searchParams.set("page_token", token);
-      const res = await doFetch(url, { headers: { authorization: options.authorization, accept: "application/json" }, signal, redirect: "manual" });
+      const get = () => doFetch(url, { headers: { authorization: options.authorization, accept: "application/json" }, signal, redirect: "manual" });
+      let res = await get();
+      // A page can answer 499 (or a 5xx) now and then although the listing is fine: one retry per page.
+      if (res.status === 499 || res.status >= 500) {
+        await res.body?.cancel();
+        res = await get();
+      }
       if (res.status !== 200) {
         const detail = await errorText(res);
         return failure(res.status, detail);

@@ -158,7 +158,10 @@ describe("discoverModelServices against the fake workspace", () => {
     expect(await discover()).toMatchObject({ state: "unauthorized", message: expect.stringContaining("refused the token") });
     db.fault({ path: "/api/2.1/unity-catalog/model-services" }, { status: 403, body: { error_code: "PERMISSION_DENIED", message: "no" } });
     expect(await discover()).toMatchObject({ state: "forbidden", message: expect.stringContaining("USE SCHEMA") });
-    db.fault({ path: "/api/2.1/unity-catalog/model-services" }, { status: 503 });
+    // One retry per page: a single 503 (or 499) passes, two in a row fail the listing.
+    db.fault({ path: "/api/2.1/unity-catalog/model-services" }, { status: 499 });
+    expect((await discover()).state).toBe("ok");
+    db.fault({ path: "/api/2.1/unity-catalog/model-services" }, { status: 503 }, 2);
     expect(await discover()).toMatchObject({ state: "failed", message: expect.stringContaining("503") });
     expect((await discover()).state).toBe("ok");
   });
@@ -214,8 +217,8 @@ describe("discoverModelServices on bad input", () => {
       reply = (_url, res) => send(res, body);
       expect(await discover()).toMatchObject({ state: "failed", message: expect.stringContaining(expected) });
     }
-    reply = (_url, res) => send(res, JSON.stringify({ model_services: [null, 7, { name: 3 }, { name: "model-services/system.ai.ok-1" }, { name: "system.ai.no-prefix" }] }));
-    expect(await discover()).toEqual({ state: "ok", models: ["system.ai.ok-1"], message: null });
+    reply = (_url, res) => send(res, JSON.stringify({ model_services: [null, 7, { name: 3 }, { name: "model-services/system.ai.ok-1" }, { name: "system.ai.no-prefix" }, { name: "model-services/main.x.y" }] }));
+    expect(await discover()).toEqual({ state: "ok", models: ["system.ai.ok-1", "system.ai.no-prefix"], message: null });
   });
 
   it("stops at a page-token loop, endless pages and a huge page", async () => {
@@ -260,10 +263,10 @@ describe("ModelCatalog", () => {
     db.modelServices = ["system.ai.claude-opus-4-7", "system.ai.gpt-5-5"];
     expect((await catalog.current()).models).toHaveLength(2);
     expect(listings()).toBe(2);
-    db.fault({ path: "/api/2.1/unity-catalog/model-services" }, { status: 500 });
+    db.fault({ path: "/api/2.1/unity-catalog/model-services" }, { status: 500 }, 2);
     now += REFRESH_MS;
     const failed = await catalog.current();
-    expect(listings()).toBe(3);
+    expect(listings()).toBe(4);
     expect(failed).toMatchObject({ state: "failed", v2: true, stale: true, models: ["system.ai.claude-opus-4-7", "system.ai.gpt-5-5"] });
     expect(failed.message).toContain("500");
   });
