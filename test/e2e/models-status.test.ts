@@ -50,6 +50,7 @@ describe("the model picker and the status bar's Models item, on a v2 workspace",
     expect(await sonnet.innerText()).not.toContain("default");
     // Codex and Gemini have one model each here: no choice to offer.
     expect(await page.locator("[role=menuitem][data-agent=codex][data-model]").count()).toBe(0);
+    await browser.screenshot(page, "model-picker");
     await sonnet.click();
 
     await expect.poll(() => page.locator("[role=tab]").count()).toBe(1);
