@@ -48,7 +48,7 @@ export interface AgentCatalogueOptions {
 /** What a tab's start adds for its agent, or why it cannot start. */
 export type AgentSetup =
   | { readonly ok: true; readonly launch: AgentLaunchExtra | undefined; readonly model: string | undefined }
-  | { readonly ok: false; readonly message: string };
+  | { readonly ok: false; readonly status: 400 | 500; readonly message: string };
 
 /** Environment variables and arguments a tab adds to its agent's own. */
 export interface AgentLaunchExtra {
@@ -87,7 +87,7 @@ export class AgentCatalogue {
   /** Prepares an agent's tab (see AgentCatalogueOptions.setup); the plain shell needs nothing. */
   async prepare(agent: AgentSpec, cwd: string, model: string | undefined): Promise<AgentSetup> {
     if (agent.id === "shell" || agent.command === "" || !this.options.setup) {
-      return model === undefined ? { ok: true, launch: undefined, model: undefined } : { ok: false, message: `${agent.label} has no model choice.` };
+      return model === undefined ? { ok: true, launch: undefined, model: undefined } : { ok: false, status: 400, message: `${agent.label} has no model choice.` };
     }
     return this.options.setup(agent, cwd, model);
   }

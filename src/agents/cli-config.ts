@@ -31,17 +31,19 @@ export class CliConfig {
     this.log = options.logger.child({ component: "cli-config" });
   }
 
-  /** The tab's additions for a built-in agent, or undefined for other agents (or when the files cannot be written). */
-  prepare(agent: string, request: { cwd: string; model: string; models: AgentModels; proxyUrl: string; localKey: string }): CliLaunch | undefined {
+  /**
+   * The tab's additions for a built-in agent, undefined for other agents, or an Error when the files cannot be
+   * written: the tab must not start then, or the CLI would quietly use the owner's own configuration.
+   */
+  prepare(agent: string, request: { cwd: string; model: string; models: AgentModels; proxyUrl: string; localKey: string }): CliLaunch | Error | undefined {
     const writer = CLI_WRITERS[agent];
     if (!writer) return undefined;
     const trusted = [...new Set([this.options.projectsDir, request.cwd])];
     try {
       return writer({ ...request, homes: this.options.homes, trusted, userAgent: this.options.userAgent });
     } catch (error) {
-      // A tab still starts; the CLI then shows its own sign-in screen, and the log says why.
       this.log.error({ agent, err: error }, "cannot write the agent's configuration");
-      return undefined;
+      return error instanceof Error ? error : new Error(String(error));
     }
   }
 }

@@ -48,7 +48,7 @@ export interface ModelEndpoints {
 /** How a tab of an agent starts: the CLI's additions and the model it runs with, or why it cannot. */
 export type AgentSetup =
   | { readonly ok: true; readonly launch: CliLaunch | undefined; readonly model: string | undefined }
-  | { readonly ok: false; readonly message: string };
+  | { readonly ok: false; readonly status: 400 | 500; readonly message: string };
 
 /**
  * Model traffic of the agent CLIs: lists the workspace's models, chooses the route and each agent's model,
@@ -122,21 +122,27 @@ export class ModelService {
    */
   async setup(agent: string, cwd: string, requested: string | undefined): Promise<AgentSetup> {
     const known = (MODEL_AGENTS as readonly string[]).includes(agent);
-    if (requested !== undefined && !known) return { ok: false, message: `The agent "${agent}" has no model choice.` };
+    if (requested !== undefined && !known) return { ok: false, status: 400, message: `The agent "${agent}" has no model choice.` };
     if (!known) return { ok: true, launch: undefined, model: undefined };
     if (!gatewayConfiguresAgents(this.options.config)) {
-      if (requested !== undefined) return { ok: false, message: "No workspace is configured: the agent runs with your own configuration and model." };
+      if (requested !== undefined) {
+        return { ok: false, status: 400, message: "No workspace is configured: the agent runs with your own configuration and model." };
+      }
       return { ok: true, launch: undefined, model: undefined };
     }
     const endpoints = await this.endpoints();
     const family = endpoints.models[agent as ModelAgent];
     if (requested !== undefined && !family.offered.includes(requested)) {
-      return { ok: false, message: `The model "${requested.slice(0, 200)}" is not offered for ${agent}: choose one of ${family.offered.join(", ")}.` };
+      const message = `The model "${requested.slice(0, 200)}" is not offered for ${agent}: choose one of ${family.offered.join(", ")}.`;
+      return { ok: false, status: 400, message };
     }
     const remembered = this.choices.get(agent);
     const model = requested ?? (remembered && family.offered.includes(remembered) ? remembered : family.default);
     if (requested !== undefined) this.choices.set(agent, requested);
     const launch = this.cliConfig.prepare(agent, { cwd, model, models: endpoints.models, proxyUrl: this.proxy.url, localKey: this.proxy.localKey });
+    if (launch instanceof Error) {
+      return { ok: false, status: 500, message: `The gateway could not write ${agent}'s configuration: ${launch.message}` };
+    }
     return { ok: true, launch, model };
   }
 

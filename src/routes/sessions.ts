@@ -39,7 +39,7 @@ export function createSessionRoutes({ sessions, agents, projectsDir, env }: Sess
     if (!status.available) throw new HttpError(400, "agent_unavailable", status.reason ?? `${agent.label} is not available.`);
     const cwd = resolveCwd(projectsDir, body.cwd);
     const setup = await agents.prepare(agent, cwd, body.model);
-    if (!setup.ok) throw new HttpError(400, "unknown_model", setup.message);
+    if (!setup.ok) throw new HttpError(setup.status, setup.status === 400 ? "unknown_model" : "agent_config_failed", setup.message);
     const session = sessions.create({
       // The tab's title names the model it runs with.
       agent: setup.model ? { ...agent, label: `${agent.label} · ${shortName(setup.model)}` } : agent,

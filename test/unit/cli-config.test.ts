@@ -5,6 +5,7 @@ import pino from "pino";
 import { parse } from "smol-toml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CliConfig } from "../../src/agents/cli-config.js";
+import type { CliLaunch } from "../../src/agents/cli-settings.js";
 import { agentDataDirs, agentHomes } from "../../src/agents/homes.js";
 import { chooseAgentModels } from "../../src/models/families.js";
 
@@ -24,7 +25,7 @@ describe("CliConfig", () => {
   let projects: string;
   const homes = () => agentHomes({ stateDir: state });
   const config = () => new CliConfig({ homes: homes(), projectsDir: projects, userAgent: "agent-terminal-gateway/9.9.9", logger: pino({ level: "silent" }) });
-  const prepare = (agent: string, model: string, cwd = projects) => config().prepare(agent, { cwd, model, models, ...proxy })!;
+  const prepare = (agent: string, model: string, cwd = projects) => config().prepare(agent, { cwd, model, models, ...proxy }) as CliLaunch;
   const read = (file: string) => readFileSync(file, "utf8");
   const json = (file: string) => JSON.parse(read(file));
 
@@ -119,6 +120,13 @@ describe("CliConfig", () => {
     expect(json(path.join(homes().claude.configDir, ".claude.json")).hasCompletedOnboarding).toBe(true);
     expect(config().prepare("other", { cwd: projects, model: "m", models, ...proxy })).toBeUndefined();
     for (const dir of [homes().claude.configDir, homes().codex.home]) expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("says so when the files cannot be written, instead of a launch that would fall back on the owner's files", () => {
+    mkdirSync(path.join(state, "agents"), { recursive: true });
+    writeFileSync(path.join(state, "agents", "codex"), "a file where the folder should be");
+    const result = config().prepare("codex", { cwd: projects, model: "m", models, ...proxy });
+    expect(result).toBeInstanceOf(Error);
   });
 
   it("agentDataDirs: the gateway's homes with a workspace, the owner's files without", () => {
