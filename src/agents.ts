@@ -38,8 +38,22 @@ export interface AgentCatalogueOptions {
   readonly pathFirst?: readonly string[];
   /** The gateway's node_modules, where the bundled CLIs are. */
   readonly nodeModules: string;
-  /** Called before an agent (not the plain shell) starts, e.g. to write its configuration. */
-  readonly beforeLaunch?: (agent: AgentSpec, cwd: string) => void;
+  /**
+   * Called before an agent (not the plain shell) starts: writes its configuration and says what its start
+   * adds (environment, arguments) and which model it runs, or why it cannot start with the model asked for.
+   */
+  readonly setup?: (agent: AgentSpec, cwd: string, model: string | undefined) => Promise<AgentSetup>;
+}
+
+/** What a tab's start adds for its agent, or why it cannot start. */
+export type AgentSetup =
+  | { readonly ok: true; readonly launch: AgentLaunchExtra | undefined; readonly model: string | undefined }
+  | { readonly ok: false; readonly status: 400 | 500; readonly message: string };
+
+/** Environment variables and arguments a tab adds to its agent's own. */
+export interface AgentLaunchExtra {
+  readonly env: Readonly<Record<string, string>>;
+  readonly args: readonly string[];
 }
 
 /** The agents a tab can start, whether each can start now, and how to start it. */
@@ -70,13 +84,21 @@ export class AgentCatalogue {
     return { ...base, available: true, source: found.source, ...(found.version ? { version: found.version } : {}) };
   }
 
+  /** Prepares an agent's tab (see AgentCatalogueOptions.setup); the plain shell needs nothing. */
+  async prepare(agent: AgentSpec, cwd: string, model: string | undefined): Promise<AgentSetup> {
+    if (agent.id === "shell" || agent.command === "" || !this.options.setup) {
+      return model === undefined ? { ok: true, launch: undefined, model: undefined } : { ok: false, status: 400, message: `${agent.label} has no model choice.` };
+    }
+    return this.options.setup(agent, cwd, model);
+  }
+
   /**
    * How to start an agent: the shell itself, or the shell running the agent and then staying as an
    * interactive login shell, so the tab returns to a prompt when the agent exits.
    */
-  launch(agent: AgentSpec, cwd: string, env: Readonly<Record<string, string>>): Launch {
+  launch(agent: AgentSpec, cwd: string, env: Readonly<Record<string, string>>, extra?: AgentLaunchExtra): Launch {
     const { shell } = this.options;
-    const merged = { ...env, ...agent.env };
+    const merged = { ...env, ...agent.env, ...extra?.env };
     // A login shell reads the profile, which may set PATH anew (Debian's /etc/profile does): the gateway's
     // folders go back in front, then the shell the tab shows takes over, interactive, with the profile's environment.
     // Another kind of shell (fish, say) speaks no POSIX: it starts as a plain login shell.
@@ -85,10 +107,10 @@ export class AgentCatalogue {
     if (agent.id === "shell" || agent.command === "") {
       return { file: shell, args: posix ? ["-l", "-c", prompt] : ["-l"], env: merged, cwd };
     }
-    this.options.beforeLaunch?.(agent, cwd);
     const command = this.locate(agent)?.path ?? agent.command;
     // `trap : INT` keeps the shell alive when Ctrl-C ends the agent; a handled trap is not inherited.
-    const script = `trap : INT; ${[command, ...agent.args].map(shellQuote).join(" ")}; trap - INT; ${prompt}`;
+    const argv = [command, ...(extra?.args ?? []), ...agent.args];
+    const script = `trap : INT; ${argv.map(shellQuote).join(" ")}; trap - INT; ${prompt}`;
     return { file: shell, args: ["-l", "-c", script], env: merged, cwd };
   }
 

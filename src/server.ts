@@ -15,7 +15,6 @@ import { PRODUCT, type Config } from "./config.js";
 import { createIde, type Ide, type IdeTimings } from "./ide.js";
 import { HttpError, errorMiddleware, refuseUpgrade, toHttpError } from "./http-error.js";
 import { ModelService } from "./models/model-service.js";
-import type { Probe } from "./models/route.js";
 import { packageRoot } from "./paths.js";
 import { createAgentRoutes } from "./routes/agents.js";
 import { createHealthRoutes } from "./routes/health.js";
@@ -52,8 +51,6 @@ export interface GatewayOptions {
   readonly sync?: Partial<Pick<SyncOptions, "retry" | "debounceMs" | "concurrency" | "callTimeoutMs">>;
   /** Shortens the IDE's idle period and upstream timeout (tests). */
   readonly ide?: IdeTimings;
-  /** Replaces the AI Gateway probe (tests: never leave loopback). */
-  readonly modelProbe?: Probe;
 }
 
 /** The running gateway: one HTTP server for the page, the API and every WebSocket. */
@@ -108,14 +105,14 @@ export function createServer(options: GatewayOptions): Gateway {
   const guard = options.guard ?? (owner ? createOwnerGuard({ owner, logger }) : createLocalGuard());
   const tokens = createTokens(options, sessions, () => owner?.owner());
   const agentNotice = createAgentNotice({ sessions, tokens });
-  const models = new ModelService({ config, tokens, logger, probe: options.modelProbe });
+  const models = new ModelService({ config, tokens, logger });
   const agents = new AgentCatalogue({
     agents: config.agents,
     shell,
     searchPath,
     pathFirst,
     nodeModules,
-    beforeLaunch: (agent, cwd) => models.prepare(agent.id, cwd),
+    setup: (agent, cwd, model) => models.setup(agent.id, cwd, model),
   });
   const terminalSocket = createTerminalSocket({ sessions, maxFrameBytes: config.limits.maxFrameBytes, logger });
   const ide = createIde({ config, logger, root, searchPath, env: () => baseEnv, ...options.ide });

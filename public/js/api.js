@@ -42,10 +42,13 @@ export async function optional(url) {
 /** The sessions API (src/routes/sessions.ts). */
 export const sessions = {
   list: () => api("GET", "api/sessions"),
-  create: (agent, cols, rows) => api("POST", "api/sessions", { agent, cols, rows }),
+  create: (agent, cols, rows, model) => api("POST", "api/sessions", { agent, cols, rows, ...(model ? { model } : {}) }),
   remove: (id) => api("DELETE", `api/sessions/${encodeURIComponent(id)}`),
   socketUrl: (id) => new URL(`api/sessions/${encodeURIComponent(id)}/ws`, location.href.replace(/^http/, "ws")).href,
 };
+
+/** GET /api/models: the route and, per agent, the model in use and the models offered. */
+export const models = () => api("GET", "api/models");
 
 /** GET /api/agents: [{id, label, available, reason?, version?}]. */
 export const agents = () => api("GET", "api/agents");

@@ -4,6 +4,7 @@ import { Router } from "express";
 import { z } from "zod";
 import type { AgentCatalogue } from "../agents.js";
 import { HttpError } from "../http-error.js";
+import { shortName } from "../models/families.js";
 import { MAX_SIZE, MIN_SIZE } from "../sessions/protocol.js";
 import type { SessionManager } from "../sessions/session-manager.js";
 import { parseBody } from "./validate.js";
@@ -14,6 +15,8 @@ const createBody = z.strictObject({
   cols: size.optional(),
   rows: size.optional(),
   cwd: z.string().min(1).max(4096).optional(),
+  /** A model the agent offers (GET /api/models); without it the remembered choice or the default. */
+  model: z.string().min(1).max(200).optional(),
 });
 
 export interface SessionRoutesOptions {
@@ -28,20 +31,30 @@ export interface SessionRoutesOptions {
 export function createSessionRoutes({ sessions, agents, projectsDir, env }: SessionRoutesOptions): Router {
   const router = Router();
 
-  router.post("/api/sessions", (req, res) => {
+  router.post("/api/sessions", async (req, res) => {
     const body = parseBody(createBody, req.body);
     const agent = agents.get(body.agent);
     if (!agent) throw new HttpError(400, "unknown_agent", `There is no agent "${body.agent}".`);
     const status = agents.status(agent);
     if (!status.available) throw new HttpError(400, "agent_unavailable", status.reason ?? `${agent.label} is not available.`);
     const cwd = resolveCwd(projectsDir, body.cwd);
+    const setup = await agents.prepare(agent, cwd, body.model);
+    if (!setup.ok) throw new HttpError(setup.status, setup.status === 400 ? "unknown_model" : "agent_config_failed", setup.message);
     const session = sessions.create({
-      agent,
-      launch: agents.launch(agent, cwd, env()),
+      // The tab's title names the model it runs with.
+      agent: setup.model ? { ...agent, label: `${agent.label} · ${shortName(setup.model)}` } : agent,
+      launch: agents.launch(agent, cwd, env(), setup.launch),
       cols: body.cols ?? 80,
       rows: body.rows ?? 24,
     });
-    res.status(201).json({ id: session.id, agent: session.agent, pid: session.pid, createdAt: session.createdAt.toISOString() });
+    res.status(201).json({
+      id: session.id,
+      agent: session.agent,
+      pid: session.pid,
+      createdAt: session.createdAt.toISOString(),
+      title: session.title,
+      ...(setup.model ? { model: setup.model } : {}),
+    });
   });
 
   router.get("/api/sessions", (_req, res) => {
