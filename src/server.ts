@@ -17,7 +17,9 @@ import { HttpError, errorMiddleware, refuseUpgrade, toHttpError } from "./http-e
 import { ModelService } from "./models/model-service.js";
 import type { Probe } from "./models/route.js";
 import { packageRoot } from "./paths.js";
+import { createEvents, type EventsOptions } from "./events/events.js";
 import { createAgentRoutes } from "./routes/agents.js";
+import { createEventRoutes } from "./routes/events.js";
 import { createHealthRoutes } from "./routes/health.js";
 import { createMeRoutes } from "./routes/me.js";
 import { createModelRoutes } from "./routes/models.js";
@@ -54,6 +56,8 @@ export interface GatewayOptions {
   readonly ide?: IdeTimings;
   /** Replaces the AI Gateway probe (tests: never leave loopback). */
   readonly modelProbe?: Probe;
+  /** The events channel's per-reader bound and status interval (tests shorten them). */
+  readonly events?: Partial<Pick<EventsOptions, "maxBufferedBytes" | "maxClients" | "statusIntervalMs">>;
 }
 
 /** The running gateway: one HTTP server for the page, the API and every WebSocket. */
@@ -134,6 +138,18 @@ export function createServer(options: GatewayOptions): Gateway {
         ...options.sync,
       })
     : undefined;
+  const events = createEvents({
+    sessions,
+    logger,
+    sources: [
+      { type: "token", read: () => tokens.status() },
+      { type: "sync", read: () => sync?.status() ?? [] },
+      { type: "ide", read: async () => ({ ...(await ide.manager.status()), install: ide.installer.status() }) },
+      { type: "models", read: () => models.info() },
+    ],
+    ...options.events,
+  });
+  const unwatchToken = tokens.subscribe(() => events.poke());
 
   const app = express();
   app.disable("x-powered-by");
@@ -155,6 +171,7 @@ export function createServer(options: GatewayOptions): Gateway {
   app.use(createModelRoutes({ models }));
   app.use(createSessionRoutes({ sessions, agents, projectsDir: config.projectsDir, env: () => baseEnv }));
   app.use(ide.apiRoutes);
+  app.use(createEventRoutes({ events }));
   app.use(createStaticRoutes({ root }));
   app.use((req, _res, next) => next(new HttpError(404, "not_found", `Nothing at ${req.method} ${req.path}.`)));
   app.use(errorMiddleware(logger));
@@ -212,6 +229,8 @@ export function createServer(options: GatewayOptions): Gateway {
     close: () =>
       (closing ??= (async () => {
         agentNotice.close();
+        unwatchToken();
+        events.close();
         await Promise.all([sessions.close(), tokens.close(), sync?.close(), ide.close()]);
         terminalSocket.close();
         guard.close();
