@@ -1,5 +1,6 @@
 import path from "node:path";
 import { isPlainObject, readJsonObject, writeFileAtomic } from "../atomic-file.js";
+import { claudeAnnounceHooks } from "./announce.js";
 import { PROXY_PREFIX, type CliSettings } from "./cli-settings.js";
 
 /**
@@ -30,6 +31,8 @@ export function writeClaudeConfig(settings: CliSettings): void {
     DISABLE_ERROR_REPORTING: "1",
     CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL: "1",
   };
+  // Issue 19: finished / waiting announcements for the tab's activity state.
+  current.hooks = claudeAnnounceHooks(current.hooks);
   writeFileAtomic(settingsFile, JSON.stringify(current, null, 2) + "\n");
 
   const stateFile = path.join(settings.home, ".claude.json");

@@ -1,6 +1,6 @@
 /**
  * Finds what a program says to its terminal emulator about itself in its output stream: the bell (BEL),
- * desktop notifications (OSC 9, OSC 777;notify, OSC 99 from kitty) with their text, and window titles
+ * desktop notifications (OSC 9, OSC 777;notify, OSC 99 from kitty, OSC 7501 agent state) with their text, and window titles
  * (OSC 0 and OSC 2).
  *
  * It sits on the session's hot path, so a chunk with nothing of interest costs three native searches
@@ -154,6 +154,16 @@ export function interpretOsc(payload: string): StreamSignal | undefined {
       const [kind, title = "", ...body] = rest.split(";");
       if (kind !== "notify") return undefined;
       return { kind: "notify", text: clean([title, body.join(";")].filter(Boolean).join(": ")) };
+    }
+    case "7501": {
+      // Agent state reports (Codex sends state=idle|working|done:app=codex; Claude Code queries with "?").
+      const fields = new Map(rest.split(":").map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+      const app = clean(fields.get("app") ?? "") || "The agent";
+      const label = app.charAt(0).toUpperCase() + app.slice(1);
+      const state = fields.get("state");
+      if (state === "done") return { kind: "notify", text: `${label} finished` };
+      if (state === "waiting" || state === "input" || state === "approval") return { kind: "notify", text: `${label} needs you` };
+      return undefined;
     }
     case "99": {
       // kitty: 99;<key=value:…>;<payload>; payloads of p=title or p=body; base64 when e=1. Queries (p=?) say nothing.

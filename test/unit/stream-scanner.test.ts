@@ -37,6 +37,8 @@ describe("the stream scanner", () => {
     expect(scan("\x1b]99;;Hello kitty\x07")).toEqual([notify("Hello kitty")]);
     expect(scan(`\x1b]99;e=1;${Buffer.from("base64 text").toString("base64")}\x1b\\`)).toEqual([notify("base64 text")]);
     expect(scan("\x1b]9;\x07")).toEqual([notify("")]);
+    // Codex's agent state report: done is a notification, idle and working are not; Claude Code's query neither.
+    expect(scan("\x1b]7501;state=working:app=codex\x1b\\\x1b]7501;state=done:app=codex\x1b\\\x1b]7501;?\x07")).toEqual([notify("Codex finished")]);
   });
 
   it("ignores OSCs that are not notifications: ConEmu progress, 777 others, kitty queries, hyperlinks, colours", () => {
