@@ -3,8 +3,10 @@
 
 import { agents as fetchAgents, sessions as sessionsApi } from "./js/api.js";
 import { AgentMenu } from "./js/agent-menu.js";
+import { Attention } from "./js/attention.js";
 import { confirmDialog, toast } from "./js/dialogs.js";
 import { el } from "./js/dom.js";
+import { connectEvents } from "./js/events.js";
 import { Settings } from "./js/settings.js";
 import { shortcutFor } from "./js/shortcuts.js";
 import { SplitView } from "./js/split-view.js";
@@ -28,6 +30,8 @@ const status = new StatusBar({
   onTokenClick: (t) => tokenPrompt.ask(t?.lastError ? `The last token failed: ${t.lastError}` : undefined),
 });
 const tokenPrompt = createTokenPrompt({ status, onClosed: () => ws.activeView()?.focus() });
+const attentionPrefs = { notify: prefs.notify, sound: prefs.sound, titleCount: prefs.titleCount };
+const attention = new Attention({ prefs: attentionPrefs, onFocusTab: (id) => ws.activate(id) });
 const tabBar = new TabBar({
   list: $("tab-list"),
   onSelect: (id) => ws.activate(id),
@@ -46,7 +50,15 @@ const splitView = new SplitView({
   onRatio: (ratio) => save({ ratio }),
   onFocusPane: (i) => ws.focusPane(i),
 });
-const ws = new Workspace({ tabBar, splitView, names: prefs.names });
+const ws = new Workspace({
+  tabBar,
+  splitView,
+  names: prefs.names,
+  onTitle: (title) => {
+    attention.setTitle(title);
+    attention.setCount(ws.attentionCount());
+  },
+});
 const agentMenu = new AgentMenu({ button: $("new-tab"), onPick: (agent) => void newTab(agent) });
 new Settings({
   button: $("settings-button"),
@@ -63,6 +75,30 @@ new Settings({
     for (const tab of ws.tabs.values()) tab.view.setFontSize(size);
     save({ fontSize: size });
   },
+  toggles: [
+    {
+      id: "notify-toggle",
+      label: "Browser notification",
+      checked: attentionPrefs.notify,
+      onChange: (on) => {
+        attentionPrefs.notify = on;
+        save({ notify: on });
+        // The checkbox is a user gesture: the one place besides starting an agent where permission is asked.
+        if (on) void attention.requestPermission();
+      },
+    },
+    { id: "sound-toggle", label: "Sound", checked: attentionPrefs.sound, onChange: (on) => ((attentionPrefs.sound = on), save({ sound: on })) },
+    {
+      id: "title-count-toggle",
+      label: "Count in the page title and icon",
+      checked: attentionPrefs.titleCount,
+      onChange: (on) => {
+        attentionPrefs.titleCount = on;
+        save({ titleCount: on });
+        attention.render();
+      },
+    },
+  ],
 });
 $("split-button").addEventListener("click", () => {
   if (!ws.toggleSplit()) void newTab("shell");
@@ -111,28 +147,85 @@ function addTab(info) {
     shortcut: (event) => Boolean(shortcutFor(event)),
     onState: () => ws.render(),
     onActivity: (v) => ws.markActivity(v.id),
-    onNotice: (v, message) => {
-      toast(`${v.label}: ${message}`, "warn", 8000);
-      void tokenPrompt.askIfNeeded(message);
-    },
+    // The gateway's notice is also printed in the tab; the token is asked for by the status bar's item,
+    // never by a dialog that would take the keys the user meant for the agent.
+    onNotice: (v, message) => toast(`${v.label}: ${message}`, "warn", 8000),
     onRestart: (v) => void restartTab(v.id),
     onClose: (v) => void closeTab(v.id, false),
   });
   watchFiles(view.element, (files) => void uploadInto(view, files));
-  ws.add({ id: info.id, agent: info.agent, name, view, activity: false });
+  ws.add({ id: info.id, agent: info.agent, name, view, activity: false, status: info.activity, attention: false });
+}
+
+/** Shown in a pane of a visible, focused page: the user sees it without being told. */
+function inView(id) {
+  return document.visibilityState === "visible" && document.hasFocus() && ws.shownIds().includes(id);
+}
+
+/** The gateway's activity of one session changed (events channel). */
+function onActivity({ id, ...activity }) {
+  const tab = ws.get(id);
+  if (!tab) return;
+  const before = tab.status?.state;
+  ws.setStatus(id, activity);
+  if (activity.state === "needs-input" && before !== "needs-input" && !inView(id)) {
+    tab.attention = true;
+    ws.render();
+    attention.announce({ id, name: tab.name, message: activity.message });
+  }
+}
+
+function onEvent(type, data) {
+  switch (type) {
+    case "session-created":
+      if (!ws.get(data.id)) {
+        addTab(data);
+        ws.render();
+      }
+      return;
+    case "activity":
+      return onActivity(data);
+    case "session-exited": {
+      const tab = ws.get(data.id);
+      if (tab && !inView(data.id)) {
+        tab.activity = true;
+        ws.render();
+        attention.announce({ id: data.id, name: tab.name, exited: true, message: data.exitSignal ? `Ended by signal ${data.exitSignal}.` : `Exited with code ${data.exitCode}.` });
+      }
+      return;
+    }
+    case "shutdown":
+      return status.setGateway("stopped");
+    default:
+      return status.apply(type, data);
+  }
+}
+
+function onHello({ sessions, status: statuses }) {
+  status.setGateway("");
+  for (const [type, value] of Object.entries(statuses ?? {})) status.apply(type, value);
+  for (const info of sessions ?? []) {
+    if (!ws.get(info.id)) addTab(info);
+    const tab = ws.get(info.id);
+    tab.status = info.activity;
+    // Waiting since before this page looked: marked, but not announced again.
+    if (info.activity?.state === "needs-input" && !ws.shownIds().includes(info.id)) tab.attention = true;
+  }
+  ws.render();
 }
 
 async function newTab(agentId) {
   const agent = agents.find((a) => a.id === agentId);
   if (agent && !agent.available) return toast(`${agent.label} is not available: ${agent.reason}`, "error");
   const label = agent?.label ?? agentId;
+  // Starting an agent is a user gesture: ask here (once) whether it may notify, never on load.
+  if (attentionPrefs.notify && agentId !== "shell") void attention.requestPermission();
   const size = ws.activeView()?.terminal ?? { cols: 80, rows: 24 };
   status.setActivity(`Starting ${label}…`);
   try {
     const created = await sessionsApi.create(agentId, size.cols, size.rows);
     addTab({ id: created.id, agent: created.agent, title: label });
     ws.activate(created.id);
-    if (agentId !== "shell") void tokenPrompt.askIfNeeded(`No usable Databricks token: ${label} cannot reach the models until you paste one.`);
   } catch (error) {
     toast(`Could not start ${label}: ${error.message}`, "error", 8000);
     if (ws.split?.[1] === null) ws.toggleSplit();
@@ -234,17 +327,19 @@ async function boot() {
   ws.activeView()?.focus();
 }
 
-// Sessions started from another window appear here too when this page comes back into view.
-document.addEventListener("visibilitychange", async () => {
-  if (document.visibilityState !== "visible") return;
-  try {
-    const list = await sessionsApi.list();
-    const before = ws.tabs.size;
-    for (const info of list) addTab(info);
-    if (ws.tabs.size !== before) ws.render();
-  } catch {
-    // The tabs' own connections report an unreachable gateway.
-  }
-});
+// Back in view: the tabs shown are seen.
+document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && ws.markSeen());
+window.addEventListener("focus", () => ws.markSeen());
 
-void boot();
+// The live channel starts after the restore, so restored tabs keep their remembered order.
+void boot().then(() => {
+  let wasReachable = true;
+  connectEvents({
+    onHello,
+    onEvent,
+    onReachable: (reachable) => {
+      if (!reachable && wasReachable && status.gateway.textContent !== "Gateway stopped") status.setGateway("unreachable");
+      wasReachable = reachable;
+    },
+  });
+});

@@ -98,7 +98,7 @@ export class Connection {
           break;
         case "shutdown":
           shutdown = true;
-          this.options.onNotice("The gateway is restarting.");
+          this.options.onNotice("The gateway stopped: every session ended with it.");
           break;
         case "notice":
         case "error":

@@ -1,11 +1,9 @@
 // The status bar: what the page is doing, the signed-in user, the token, the last workspace sync and the IDE.
-// Endpoints a later issue has not built answer 404: their item shows "-" and the control stays safe.
+// It reads each endpoint once at start; after that the events channel (events.js) pushes every change into
+// apply(). Endpoints a later issue has not built answer 404: their item shows "-" and the control stays safe.
 
 import { optional } from "./api.js";
 import { el } from "./dom.js";
-
-/** Polite polling: every 15 s, and not while the page is hidden. */
-const POLL_MS = 15_000;
 
 /** "in 12 min", "3 min ago", from a timestamp. */
 export function relative(iso, now = Date.now()) {
@@ -23,7 +21,7 @@ function item(id, label) {
   return { node, value };
 }
 
-/** Polls the status endpoints and renders them; call close() to stop. */
+/** Renders the status endpoints, read once and then pushed by the events channel; call close() to stop. */
 export class StatusBar {
   /** @param {{ element: HTMLElement, onTokenClick: (state: object) => void }} options */
   constructor({ element, onTokenClick }) {
@@ -40,11 +38,25 @@ export class StatusBar {
       { type: "button", class: "ide-button", id: "open-ide", disabled: true, title: "Checking whether the IDE is available…", onclick: () => this.openIde() },
       ["Open IDE", this.ideState],
     );
-    element.replaceChildren(this.activity, el("span", { class: "status-spacer" }), this.email.node, this.token.node, this.models.node, this.sync.node, this.ide);
-    this.visibility = () => document.visibilityState === "visible" && this.refresh();
-    document.addEventListener("visibilitychange", this.visibility);
-    this.timer = setInterval(() => document.visibilityState === "visible" && this.refresh(), POLL_MS);
+    this.gateway = el("span", { class: "status-item status-gateway", id: "status-gateway", role: "status", hidden: true });
+    element.replaceChildren(this.activity, this.gateway, el("span", { class: "status-spacer" }), this.email.node, this.token.node, this.models.node, this.sync.node, this.ide);
     void this.refresh();
+  }
+
+  /** A status pushed by the events channel: the same value its GET endpoint answers. */
+  apply(type, value) {
+    const res = { ok: true, value };
+    if (type === "token") this.renderToken(res);
+    else if (type === "sync") this.renderSync(res);
+    else if (type === "ide") this.renderIde(res);
+    else if (type === "models") this.renderModels(res);
+  }
+
+  /** Whether the gateway answers: "stopped" (it said so), "unreachable", or "" (fine). */
+  setGateway(state) {
+    this.gateway.hidden = !state;
+    this.gateway.textContent = state === "stopped" ? "Gateway stopped" : state === "unreachable" ? "Gateway unreachable" : "";
+    this.gateway.classList.toggle("warn", Boolean(state));
   }
 
   /** Says what the page is doing ("Checking agent CLIs…"); empty clears it. */
@@ -102,8 +114,6 @@ export class StatusBar {
       return;
     }
     const t = (this.tokenState = res.value);
-    // A rotation takes a moment: look again soon rather than showing "rotating" for 15 s.
-    if (t.state === "rotating" && !this.soon) this.soon = setTimeout(() => ((this.soon = undefined), void this.refresh()), 2000);
     const expiry = t.expiresAt ? ` · expires ${relative(t.expiresAt)}` : "";
     value.textContent = `${t.state}${t.state === "active" || t.state === "rotating" ? expiry : ""}`;
     node.title = [t.rotatedAt ? `Rotated ${relative(t.rotatedAt)}` : "", t.lastError ? `Last error: ${t.lastError}` : ""].filter(Boolean).join("\n") || "Databricks token";
@@ -149,9 +159,5 @@ export class StatusBar {
     window.open("ide/", "_blank", "noopener");
   }
 
-  close() {
-    clearInterval(this.timer);
-    clearTimeout(this.soon);
-    document.removeEventListener("visibilitychange", this.visibility);
-  }
+  close() {}
 }
