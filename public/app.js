@@ -28,6 +28,7 @@ applyPageTheme(look.theme);
 const status = new StatusBar({
   element: $("status-bar"),
   onTokenClick: (t) => tokenPrompt.ask(t?.lastError ? `The last token failed: ${t.lastError}` : undefined),
+  onModels: () => agents.length && renderEmpty(),
 });
 const tokenPrompt = createTokenPrompt({ status, onClosed: () => ws.activeView()?.focus() });
 const attentionPrefs = { notify: prefs.notify, sound: prefs.sound, titleCount: prefs.titleCount };
@@ -290,11 +291,15 @@ async function uploadInto(view, files) {
 }
 
 function renderEmpty(error) {
+  // An agent with no model route would start and then fail every prompt: say so on its card up front.
+  const noRoute = status.modelRoute === "none";
+  const note = (agent) =>
+    !agent.available ? agent.reason : noRoute && agent.id !== "shell" ? "no model route (set DATABRICKS_HOST)" : agent.version ? `version ${agent.version}` : "ready";
   const buttons = agents.map((agent) =>
     el(
       "button",
       { type: "button", class: "start-agent", "data-agent": agent.id, disabled: !agent.available, title: agent.reason, onclick: () => void newTab(agent.id) },
-      [el("strong", {}, agent.label), el("span", {}, agent.available ? (agent.version ? `version ${agent.version}` : "ready") : agent.reason)],
+      [el("strong", {}, agent.label), el("span", { class: noRoute && agent.id !== "shell" && agent.available ? "warn-text" : "" }, note(agent))],
     ),
   );
   $("empty").replaceChildren(

@@ -24,7 +24,8 @@ function item(id, label) {
 /** Renders the status endpoints, read once and then pushed by the events channel; call close() to stop. */
 export class StatusBar {
   /** @param {{ element: HTMLElement, onTokenClick: (state: object) => void }} options */
-  constructor({ element, onTokenClick }) {
+  constructor({ element, onTokenClick, onModels }) {
+    this.onModels = onModels;
     this.activity = el("span", { class: "status-activity", role: "status", "aria-live": "polite" });
     this.email = item("status-email", "User");
     this.token = item("status-token", "Token");
@@ -90,6 +91,10 @@ export class StatusBar {
   renderModels(res) {
     const names = { gateway: "AI Gateway (configured)", "ai-gateway": "AI Gateway", serving: "serving endpoints", none: "no route" };
     const route = res.ok ? res.value?.route : undefined;
+    if (route !== this.modelRoute) {
+      this.modelRoute = route;
+      this.onModels?.(route);
+    }
     this.models.value.textContent = typeof route === "string" ? (names[route] ?? route) : "-";
     const m = res.ok ? res.value?.models : undefined;
     this.models.node.title = res.ok
@@ -100,7 +105,7 @@ export class StatusBar {
 
   /** True when GET /api/token says there is no usable token. */
   needsToken() {
-    return ["missing", "expired"].includes(this.tokenState?.state);
+    return typeof this.tokenState?.disabled !== "string" && ["missing", "expired"].includes(this.tokenState?.state);
   }
 
   renderToken(res) {
@@ -114,6 +119,12 @@ export class StatusBar {
       return;
     }
     const t = (this.tokenState = res.value);
+    if (typeof t.disabled === "string") {
+      // The gateway takes no token here (local mode without a workspace): nothing to ask for, nothing to warn of.
+      value.textContent = "not used";
+      node.title = `The gateway takes no token: ${t.disabled}.`;
+      return;
+    }
     const expiry = t.expiresAt ? ` · expires ${relative(t.expiresAt)}` : "";
     value.textContent = `${t.state}${t.state === "active" || t.state === "rotating" ? expiry : ""}`;
     node.title = [t.rotatedAt ? `Rotated ${relative(t.rotatedAt)}` : "", t.lastError ? `Last error: ${t.lastError}` : ""].filter(Boolean).join("\n") || "Databricks token";

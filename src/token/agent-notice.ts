@@ -19,9 +19,11 @@ export interface AgentNoticeOptions {
 export function createAgentNotice({ sessions, tokens }: AgentNoticeOptions): { close(): void } {
   const unsubscribe = sessions.subscribe((event, session) => {
     if (event !== "created" || session.agent === "shell" || tokens.current() !== undefined) return;
-    const { state } = tokens.status();
+    const { state, disabled } = tokens.status();
     session.notice(
-      state === "expired"
+      disabled
+        ? `No model route: ${disabled}, so the agent cannot reach a model. Set DATABRICKS_HOST to use the workspace's models.`
+        : state === "expired"
         ? "The Databricks token expired. Paste a new personal access token in the page; the agent cannot reach the models until then."
         : "No Databricks token yet. Paste a personal access token in the page; the agent cannot reach the models until then.",
     );
