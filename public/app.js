@@ -238,10 +238,10 @@ async function newTab(agentId) {
 async function closeTab(id, ask = true) {
   const tab = ws.get(id);
   if (!tab) return;
-  if (ask && !["exited", "gone"].includes(tab.view.state)) {
+  if (ask && !["exited", "gone"].includes(tab.view.state) && (tab.agent !== "shell" || (await isBusy(id)))) {
     const ok = await confirmDialog({
       title: `Close ${tab.name}?`,
-      message: `${tab.name} is still running. Closing the tab ends it and everything it started.`,
+      message: tab.agent === "shell" ? `A command is still running in ${tab.name}. Closing the tab ends it and everything it started.` : `${tab.name} is still running. Closing the tab ends it and everything it started.`,
       confirm: "Close and end it",
       danger: true,
     });
@@ -255,6 +255,15 @@ async function closeTab(id, ask = true) {
   tab.view.dispose();
   ws.remove(id);
   ws.activeView()?.focus();
+}
+
+/** Whether a shell tab runs a command (GET /api/sessions says busy); when unsure, it does. */
+async function isBusy(id) {
+  try {
+    return (await sessionsApi.list()).find((s) => s.id === id)?.busy !== false;
+  } catch {
+    return true;
+  }
 }
 
 async function restartTab(id) {

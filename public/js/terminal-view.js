@@ -84,7 +84,9 @@ export class TerminalView {
         if (!this.visible && this.state === "live") this.callbacks.onActivity(this);
       },
       reset: () => this.terminal.reset(),
-      size: () => ({ cols: this.terminal.cols, rows: this.terminal.rows }),
+      // Until the view has been fitted to a pane its 80×24 is xterm's default, not a size: send none, so a
+      // reload does not shrink background sessions (a full-screen agent would redraw at the wrong size).
+      size: () => (this.fitted ? { cols: this.terminal.cols, rows: this.terminal.rows } : null),
       onState: (state, detail) => this.setState(state, detail),
       onNotice: (message) => this.callbacks.onNotice(this, message),
     });
@@ -120,13 +122,16 @@ export class TerminalView {
         : this.exit?.signal
           ? `${this.label} was ended by signal ${this.exit.signal}.`
           : `${this.label} exited with code ${this.exit?.code ?? "?"}.`;
-    const failed = this.state === "gone" || this.exit?.code !== 0;
+    const failed = this.state === "gone" || this.exit?.code !== 0 || Boolean(this.exit?.signal);
+    const restart = el("button", { type: "button", class: "primary", onclick: () => this.callbacks.onRestart(this) }, "Restart");
     this.banner.replaceChildren(
       el("span", { class: failed ? "exit-code failed" : "exit-code" }, text),
-      el("button", { type: "button", class: "primary", onclick: () => this.callbacks.onRestart(this) }, "Restart"),
+      restart,
       el("button", { type: "button", onclick: () => this.callbacks.onClose(this) }, "Close tab"),
     );
     this.banner.hidden = false;
+    // The terminal keeps Tab for the shell: with nothing left to type into, the keyboard goes to the choices.
+    if (this.element.contains(document.activeElement)) restart.focus();
   }
 
   /** Types text into the session as if the user had. */
@@ -146,10 +151,11 @@ export class TerminalView {
     const { cols, rows } = this.terminal;
     try {
       this.fit.fit();
+      this.fitted = true;
     } catch {
       // The renderer has not measured its font yet; the next resize will fit.
     }
-    if (force && cols === this.terminal.cols && rows === this.terminal.rows) this.connection.resize(cols, rows);
+    if (this.fitted && force && cols === this.terminal.cols && rows === this.terminal.rows) this.connection.resize(cols, rows);
   }
 
   setTheme(theme) {

@@ -6,8 +6,10 @@ export interface EventClient {
   write(text: string): void;
   /** Bytes queued and not yet handed to the kernel: what a slow reader piles up. */
   buffered(): number;
-  /** Ends the connection (a dropped reader reconnects and gets a fresh snapshot). */
+  /** Ends the connection at once (a dropped reader reconnects and gets a fresh snapshot). */
   close(): void;
+  /** Ends the connection after what was written (the gateway's last "shutdown" event). */
+  end(): void;
 }
 
 export interface EventHubOptions {
@@ -73,7 +75,7 @@ export class EventHub {
   }
 
   close(): void {
-    for (const client of this.clients) client.close();
+    for (const client of this.clients) client.end();
     this.clients.clear();
   }
 }

@@ -31,6 +31,7 @@ export function createEventRoutes({ events }: { events: Events }): Router {
       write: (text) => void res.write(text),
       buffered: () => res.writableLength,
       close: () => res.destroy(),
+      end: () => res.end(),
     });
     if (closed) remove();
   });
