@@ -16,6 +16,7 @@ import { TabBar } from "./js/tabs.js";
 import { TerminalView } from "./js/terminal-view.js";
 import { applyPageTheme, findTheme } from "./js/themes.js";
 import { createTokenPrompt } from "./js/token-prompt.js";
+import { fitToVisualViewport, KeyBar } from "./js/key-bar.js";
 import { shellQuote, uploadFile, watchFiles } from "./js/upload.js";
 import { Workspace } from "./js/workspace.js";
 
@@ -35,6 +36,7 @@ const attentionPrefs = { notify: prefs.notify, sound: prefs.sound, titleCount: p
 const attention = new Attention({ prefs: attentionPrefs, onFocusTab: (id) => ws.activate(id) });
 const tabBar = new TabBar({
   list: $("tab-list"),
+  switcher: $("tab-switcher"),
   onSelect: (id) => ws.activate(id),
   onClose: (id) => void closeTab(id),
   onRename: (id, name) => {
@@ -61,7 +63,7 @@ const ws = new Workspace({
   },
 });
 const agentMenu = new AgentMenu({ button: $("new-tab"), onPick: (agent) => void newTab(agent) });
-new Settings({
+const settings = new Settings({
   button: $("settings-button"),
   theme: look.theme.id,
   fontSize: look.fontSize,
@@ -101,6 +103,13 @@ new Settings({
     },
   ],
 });
+const keyBar = new KeyBar({
+  element: $("key-bar"),
+  target: () => ws.activeView(),
+  onFontStep: (step) => settings.stepFontSize(step),
+  onPasteFailed: () => toast("Paste needs clipboard access: allow it, or long-press the terminal and paste.", "warn"),
+});
+fitToVisualViewport();
 $("split-button").addEventListener("click", () => {
   if (!ws.toggleSplit()) void newTab("shell");
 });
@@ -154,6 +163,7 @@ function addTab(info) {
     onRestart: (v) => void restartTab(v.id),
     onClose: (v) => void closeTab(v.id, false),
   });
+  view.inputFilter = (data) => keyBar.filter(data);
   watchFiles(view.element, (files) => void uploadInto(view, files));
   ws.add({ id: info.id, agent: info.agent, name, view, activity: false, status: info.activity, attention: false });
 }

@@ -51,6 +51,13 @@ export class Settings {
     this.onOutside = (event) => !this.panel.contains(event.target) && !button.contains(event.target) && this.close(false);
   }
 
+  /** One step smaller or larger (the key bar's A− and A+), within the limits. */
+  stepFontSize(step) {
+    const size = Math.min(FONT_MAX, Math.max(FONT_MIN, Math.round(Number(this.fontSize.value)) + step));
+    this.fontSize.value = String(size);
+    this.fontSize.dispatchEvent(new Event("change"));
+  }
+
   open() {
     this.panel.hidden = false;
     this.button.setAttribute("aria-expanded", "true");

@@ -35,6 +35,7 @@ export class TabBar {
 
   /** @param {{ tabs: Array<{id, name, state, exit, activity, pane}>, active: string|null }} model */
   render({ tabs, active }) {
+    this.renderSwitcher(tabs, active);
     if (this.editing) return;
     const focusedId = this.list.contains(document.activeElement) ? document.activeElement.closest("[data-id]")?.dataset.id : undefined;
     this.list.replaceChildren(...tabs.map((tab) => this.renderTab(tab, tab.id === active)));
@@ -98,6 +99,16 @@ export class TabBar {
       ],
     );
     return node;
+  }
+
+  /** The compact switcher of narrow screens (a native select: the phone's own picker, big enough to touch). */
+  renderSwitcher(tabs, active) {
+    const select = this.options.switcher;
+    if (!select) return;
+    if (!select.onchange) select.onchange = () => select.value && this.options.onSelect(select.value);
+    const mark = (tab) => (tab.attention || tab.status?.state === "needs-input" ? "● " : tab.status?.state === "working" && tab.state === "live" ? "… " : "");
+    select.replaceChildren(...tabs.map((tab) => el("option", { value: tab.id, selected: tab.id === active }, `${mark(tab)}${tab.name}${tab.state === "exited" ? ` (${exitText(tab.exit)})` : ""}`)));
+    select.hidden = tabs.length === 0;
   }
 
   tabElement(id) {

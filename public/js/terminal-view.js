@@ -57,7 +57,8 @@ export class TerminalView {
 
     // Shortcuts win over the shell even when the terminal has focus; xterm ignores a key when this returns false.
     this.terminal.attachCustomKeyEventHandler((event) => !(event.type === "keydown" && shortcut(event, this)));
-    this.terminal.onData((data) => this.connection?.input(data));
+    // inputFilter: the key bar's sticky Ctrl/Alt for the next key typed on an on-screen keyboard.
+    this.terminal.onData((data) => this.connection?.input(this.inputFilter ? this.inputFilter(data) : data));
     this.terminal.onBinary((data) => this.connection?.input(data));
     this.terminal.onResize(({ cols, rows }) => this.connection?.resize(cols, rows));
     this.terminal.onSelectionChange(() => {
@@ -65,6 +66,7 @@ export class TerminalView {
     });
     this.terminal.onTitleChange((title) => this.element.setAttribute("title", title));
 
+    this.enableTouchScroll();
     this.resizeObserver = new ResizeObserver(() => this.refit());
     this.resizeObserver.observe(this.host);
     this.attach(id);
@@ -137,6 +139,34 @@ export class TerminalView {
   /** Types text into the session as if the user had. */
   type(text) {
     if (!this.connection.input(text)) this.callbacks.onNotice(this, "The terminal is not connected; nothing was typed.");
+  }
+
+  /** Pastes text as xterm does (bracketed when the program asked for it). */
+  paste(text) {
+    this.terminal.paste(text);
+  }
+
+  /** Touch: a vertical swipe scrolls the scrollback (xterm leaves touch to the browser, which does nothing here). */
+  enableTouchScroll() {
+    let lastY = null;
+    let carry = 0;
+    this.host.addEventListener("touchstart", (event) => (lastY = event.touches.length === 1 ? event.touches[0].clientY : null), { passive: true });
+    this.host.addEventListener(
+      "touchmove",
+      (event) => {
+        if (lastY === null || event.touches.length !== 1) return;
+        const y = event.touches[0].clientY;
+        const lineHeight = this.host.clientHeight / Math.max(1, this.terminal.rows);
+        carry += (lastY - y) / lineHeight;
+        lastY = y;
+        const lines = Math.trunc(carry);
+        if (lines !== 0) {
+          this.terminal.scrollLines(lines);
+          carry -= lines;
+        }
+      },
+      { passive: true },
+    );
   }
 
   setVisible(visible) {
