@@ -140,6 +140,8 @@ function runShortcut(action) {
     case "search":
       return view?.openSearch();
     case "focus-tabs":
+      // Pressed again from the tab bar, it goes on to the status bar (token, models, sync, Open IDE).
+      if ($("tab-list").contains(document.activeElement) || document.activeElement === $("new-tab")) return status.focus();
       return (tabBar.tabElement(ws.active) ?? $("new-tab")).focus();
     case "copy":
       return view && void view.copySelection().then((ok) => ok || toast("Nothing copied: select text first, and allow clipboard access.", "warn"));

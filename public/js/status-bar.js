@@ -39,9 +39,49 @@ export class StatusBar {
       { type: "button", class: "ide-button", id: "open-ide", disabled: true, title: "Checking whether the IDE is available…", onclick: () => this.openIde() },
       ["Open IDE", this.ideState],
     );
+    // Details that were only hover titles: each item opens them on click, Enter or a tap (keyboard and touch).
+    this.detailsPanel = el("div", { class: "status-details", id: "status-details", role: "dialog", "aria-label": "Details", hidden: true });
+    for (const it of [this.email, this.token, this.models, this.sync]) this.makeDetails(it.node);
     this.gateway = el("span", { class: "status-item status-gateway", id: "status-gateway", role: "status", hidden: true });
-    element.replaceChildren(this.activity, this.gateway, el("span", { class: "status-spacer" }), this.email.node, this.token.node, this.models.node, this.sync.node, this.ide);
+    element.replaceChildren(this.activity, this.gateway, el("span", { class: "status-spacer" }), this.email.node, this.token.node, this.models.node, this.sync.node, this.ide, this.detailsPanel);
+    this.element = element;
     void this.refresh();
+  }
+
+  makeDetails(node) {
+    node.tabIndex = 0;
+    node.setAttribute("role", "button");
+    node.setAttribute("aria-controls", "status-details");
+    node.setAttribute("aria-expanded", "false");
+    const toggle = (event) => {
+      if (event.target.closest("button")) return; // the item's own button (Set token…)
+      const open = this.detailsPanel.hidden || this.detailsFor !== node;
+      this.closeDetails();
+      if (!open) return;
+      this.detailsFor = node;
+      this.detailsPanel.textContent = node.title || "No details.";
+      this.detailsPanel.hidden = false;
+      node.setAttribute("aria-expanded", "true");
+    };
+    node.addEventListener("click", toggle);
+    node.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" || event.key === " ") {
+        event.preventDefault();
+        toggle(event);
+      } else if (event.key === "Escape") this.closeDetails();
+    });
+    node.addEventListener("blur", () => setTimeout(() => !this.element.contains(document.activeElement) && this.closeDetails(), 0));
+  }
+
+  closeDetails() {
+    this.detailsPanel.hidden = true;
+    this.detailsFor?.setAttribute("aria-expanded", "false");
+    this.detailsFor = undefined;
+  }
+
+  /** Focuses the first item (the keyboard's way to the token, models, sync and IDE while a terminal has it). */
+  focus() {
+    this.email.node.focus();
   }
 
   /** A status pushed by the events channel: the same value its GET endpoint answers. */

@@ -154,10 +154,15 @@ export class Workspace {
     if (!this.active) return false;
     const i = this.order.indexOf(this.active);
     const other = this.order.filter((id) => id !== this.active)[Math.max(0, i - 1)];
-    this.split = [this.active, other ?? null];
     this.focusedPane = 1;
-    if (!other) return false;
-    this.activate(other);
+    if (!other) {
+      this.split = [this.active, null];
+      return false;
+    }
+    // Panes in the tabs' order (the tab before on the left), so the bar reads L before R.
+    const before = this.order.indexOf(other) < i;
+    this.split = before ? [other, this.active] : [this.active, other];
+    this.activate(before ? this.active : other);
     return true;
   }
 

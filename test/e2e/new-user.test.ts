@@ -90,4 +90,39 @@ describe("what a new user tripped over", { timeout: 90_000 }, () => {
     expect(banner).toContain(badge);
     expect(badge).toMatch(/^(ended by signal \d+|exited \d+)$/);
   });
+
+  it("split view of two open tabs: the bar reads L before R", async () => {
+    await openTab(page);
+    await openTab(page);
+    await page.getByRole("button", { name: "Split view" }).click();
+    await expect.poll(() => page.locator("[role=tab] .tab-pane").allInnerTexts()).toEqual(["L", "R"]);
+  });
+
+  it("right-click offers Copy and Paste", async () => {
+    await browser.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: gw!.url });
+    await openTab(page);
+    await page.evaluate(() => navigator.clipboard.writeText("echo pasted-$((3*3))"));
+    await pane(page).locator(".xterm").click({ button: "right" });
+    const menu = page.getByRole("menu", { name: "Terminal" });
+    expect(await menu.getByRole("menuitem").allInnerTexts()).toEqual(["Copy", "Paste"]);
+    await menu.getByRole("menuitem", { name: "Paste" }).click();
+    await page.keyboard.press("Enter");
+    await waitForScreen(page, "pasted-9");
+    expect(await menu.count()).toBe(0);
+  });
+
+  it("from a terminal the keyboard reaches the status bar, and its details are not only hover titles", async () => {
+    await openTab(page);
+    await page.keyboard.press("Control+Shift+L");
+    await page.keyboard.press("Control+Shift+L");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("status-email");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("status-token");
+    await page.keyboard.press("Enter");
+    const details = page.locator("#status-details");
+    await expect.poll(() => details.isVisible()).toBe(true);
+    expect(await details.innerText()).toContain("takes no token");
+    for (let i = 0; i < 3; i++) await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("open-ide");
+  });
 });
