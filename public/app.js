@@ -170,6 +170,18 @@ function addTab(info) {
   ws.add({ id: info.id, agent: info.agent, name, view, activity: false, status: info.activity, attention: false });
 }
 
+/**
+ * Sessions this page is creating: their "session-created" event can arrive before the POST answers, and must
+ * not open a second tab (or, for a restart, a tab beside the restarted one).
+ */
+const inFlight = new Set();
+function creating(promise) {
+  inFlight.add(promise);
+  const done = () => inFlight.delete(promise);
+  promise.then(done, done);
+  return promise;
+}
+
 /** Shown in a pane of a visible, focused page: the user sees it without being told. */
 function inView(id) {
   return document.visibilityState === "visible" && document.hasFocus() && ws.shownIds().includes(id);
@@ -191,10 +203,12 @@ function onActivity({ id, ...activity }) {
 function onEvent(type, data) {
   switch (type) {
     case "session-created":
-      if (!ws.get(data.id)) {
+      // Wait for this page's own creations to finish: the session may be one of them.
+      void Promise.allSettled([...inFlight]).then(() => {
+        if (ws.get(data.id)) return;
         addTab(data);
         ws.render();
-      }
+      });
       return;
     case "activity":
       return onActivity(data);
@@ -236,7 +250,7 @@ async function newTab(agentId) {
   const size = ws.activeView()?.terminal ?? { cols: 80, rows: 24 };
   status.setActivity(`Starting ${label}…`);
   try {
-    const created = await sessionsApi.create(agentId, size.cols, size.rows);
+    const created = await creating(sessionsApi.create(agentId, size.cols, size.rows));
     addTab({ id: created.id, agent: created.agent, title: label });
     ws.activate(created.id);
   } catch (error) {
@@ -283,7 +297,7 @@ async function restartTab(id) {
   if (!tab) return;
   try {
     const { cols, rows } = tab.view.terminal;
-    const created = await sessionsApi.create(tab.agent, cols, rows);
+    const created = await creating(sessionsApi.create(tab.agent, cols, rows));
     sessionsApi.remove(id).catch(() => {}); // The exited one only holds its screen now.
     ws.rekey(id, created.id);
     tab.view.attach(created.id);

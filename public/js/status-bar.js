@@ -48,11 +48,14 @@ export class StatusBar {
     void this.refresh();
   }
 
+  /** The item's label becomes the button that shows its details (the item also holds "Set token…"). */
   makeDetails(node) {
-    node.tabIndex = 0;
-    node.setAttribute("role", "button");
-    node.setAttribute("aria-controls", "status-details");
-    node.setAttribute("aria-expanded", "false");
+    const label = node.querySelector(".status-label");
+    label.tabIndex = 0;
+    label.setAttribute("role", "button");
+    label.setAttribute("aria-controls", "status-details");
+    label.setAttribute("aria-expanded", "false");
+    label.setAttribute("aria-describedby", node.querySelector(".status-value").id = `${node.id}-value`);
     const toggle = (event) => {
       if (event.target.closest("button")) return; // the item's own button (Set token…)
       const open = this.detailsPanel.hidden || this.detailsFor !== node;
@@ -61,27 +64,27 @@ export class StatusBar {
       this.detailsFor = node;
       this.detailsPanel.textContent = node.title || "No details.";
       this.detailsPanel.hidden = false;
-      node.setAttribute("aria-expanded", "true");
+      label.setAttribute("aria-expanded", "true");
     };
     node.addEventListener("click", toggle);
-    node.addEventListener("keydown", (event) => {
+    label.addEventListener("keydown", (event) => {
       if (event.key === "Enter" || event.key === " ") {
         event.preventDefault();
         toggle(event);
       } else if (event.key === "Escape") this.closeDetails();
     });
-    node.addEventListener("blur", () => setTimeout(() => !this.element.contains(document.activeElement) && this.closeDetails(), 0));
+    label.addEventListener("blur", () => setTimeout(() => !this.element.contains(document.activeElement) && this.closeDetails(), 0));
   }
 
   closeDetails() {
     this.detailsPanel.hidden = true;
-    this.detailsFor?.setAttribute("aria-expanded", "false");
+    this.detailsFor?.querySelector(".status-label")?.setAttribute("aria-expanded", "false");
     this.detailsFor = undefined;
   }
 
   /** Focuses the first item (the keyboard's way to the token, models, sync and IDE while a terminal has it). */
   focus() {
-    this.email.node.focus();
+    this.email.node.querySelector(".status-label").focus();
   }
 
   /** A status pushed by the events channel: the same value its GET endpoint answers. */
