@@ -101,11 +101,13 @@ describe("what a new user tripped over", { timeout: 90_000 }, () => {
   it("right-click offers Copy and Paste", async () => {
     await browser.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: gw!.url });
     await openTab(page);
+    await waitForScreen(page, /[$#] /);
     await page.evaluate(() => navigator.clipboard.writeText("echo pasted-$((3*3))"));
     await pane(page).locator(".xterm").click({ button: "right" });
     const menu = page.getByRole("menu", { name: "Terminal" });
     expect(await menu.getByRole("menuitem").allInnerTexts()).toEqual(["Copy", "Paste"]);
     await menu.getByRole("menuitem", { name: "Paste" }).click();
+    await waitForScreen(page, "echo pasted-$((3*3))");
     await page.keyboard.press("Enter");
     await waitForScreen(page, "pasted-9");
     expect(await menu.count()).toBe(0);
