@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startFakeDatabricks, type FakeDatabricks } from "../fakes/databricks.js";
 import { startFakeModelServing, type FakeModelServing } from "../fakes/model-serving.js";
@@ -63,6 +65,47 @@ describe.each(AGENTS)("$id's activity", (agent) => {
       await events.until(() => states().at(-1)?.state !== "needs-input", 15_000, "answered");
     } finally {
       screen.dispose();
+    }
+  });
+});
+
+describe("Claude Code's Notification hook", () => {
+  it("says in Claude's own words that it waits for input", { timeout: 150_000 }, async () => {
+    const db = await startFakeDatabricks();
+    const fake = await startFakeModelServing({ forwardTo: db.url, authorize: () => true });
+    const gw = await startGateway({ env: { DATABRICKS_HOST: fake.url, DATABRICKS_CLIENT_ID: db.clientId, DATABRICKS_CLIENT_SECRET: db.clientSecret } });
+    const events = await openEvents(gw.url);
+    try {
+      expect((await gw.api("POST", "/api/token", { token: db.issueToken(OWNER) })).status).toBe(200);
+      // A first tab writes the gateway's Claude settings; then its idle notice is shortened from 60 s to 1 s.
+      const first = await gw.createSession({ agent: "claude" });
+      const file = path.join(gw.home, ".claude.json");
+      const state = JSON.parse(readFileSync(file, "utf8"));
+      writeFileSync(file, JSON.stringify({ ...state, messageIdleNotifThresholdMs: 1000 }));
+      await gw.api("DELETE", `/api/sessions/${first}`);
+      const id = await gw.createSession({ agent: "claude", cols: 120, rows: 40 });
+      const client = await gw.connect(id);
+      const screen = new ScreenMirror(client, 120, 40);
+      try {
+        await screen.waitFor(READY, CLI_TIMEOUT_MS);
+        client.input("say ping-alpha");
+        await screen.waitFor("say ping-alpha", 10_000);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        client.input("\r");
+        await screen.waitFor("pong-alpha", CLI_TIMEOUT_MS);
+        await events.until(
+          () => events.of("activity").some((e) => e.data.id === id && e.data.state === "needs-input" && e.data.message === "Claude is waiting for your input"),
+          CLI_TIMEOUT_MS,
+          "the Notification hook's message",
+        );
+      } finally {
+        screen.dispose();
+      }
+    } finally {
+      events.close();
+      await gw.dispose();
+      await fake.close();
+      await db.close();
     }
   });
 });
