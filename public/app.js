@@ -3,10 +3,11 @@
 
 import { agents as fetchAgents, sessions as sessionsApi } from "./js/api.js";
 import { AgentMenu } from "./js/agent-menu.js";
-import { Attention } from "./js/attention.js";
+import { Attention, attentionToggles } from "./js/attention.js";
 import { confirmDialog, toast } from "./js/dialogs.js";
 import { el } from "./js/dom.js";
 import { connectEvents } from "./js/events.js";
+import { createLiveUpdates } from "./js/live-updates.js";
 import { Settings } from "./js/settings.js";
 import { shortcutFor } from "./js/shortcuts.js";
 import { SplitView } from "./js/split-view.js";
@@ -78,31 +79,10 @@ const settings = new Settings({
     for (const tab of ws.tabs.values()) tab.view.setFontSize(size);
     save({ fontSize: size });
   },
-  toggles: [
-    {
-      id: "notify-toggle",
-      label: "Browser notification",
-      checked: attentionPrefs.notify,
-      onChange: (on) => {
-        attentionPrefs.notify = on;
-        save({ notify: on });
-        // The checkbox is a user gesture: the one place besides starting an agent where permission is asked.
-        if (on) void attention.requestPermission();
-      },
-    },
-    { id: "sound-toggle", label: "Sound", checked: attentionPrefs.sound, onChange: (on) => ((attentionPrefs.sound = on), save({ sound: on })) },
-    {
-      id: "title-count-toggle",
-      label: "Count in the page title and icon",
-      checked: attentionPrefs.titleCount,
-      onChange: (on) => {
-        attentionPrefs.titleCount = on;
-        save({ titleCount: on });
-        attention.render();
-      },
-    },
-  ],
+  toggles: attentionToggles(attentionPrefs, attention, save),
 });
+const live = createLiveUpdates({ ws, status, attention, addTab: (info) => addTab(info) });
+const creating = (promise) => live.creating(promise);
 const keyBar = new KeyBar({
   element: $("key-bar"),
   target: () => ws.activeView(),
@@ -170,76 +150,6 @@ function addTab(info) {
   ws.add({ id: info.id, agent: info.agent, name, view, activity: false, status: info.activity, attention: false });
 }
 
-/**
- * Sessions this page is creating: their "session-created" event can arrive before the POST answers, and must
- * not open a second tab (or, for a restart, a tab beside the restarted one).
- */
-const inFlight = new Set();
-function creating(promise) {
-  inFlight.add(promise);
-  const done = () => inFlight.delete(promise);
-  promise.then(done, done);
-  return promise;
-}
-
-/** Shown in a pane of a visible, focused page: the user sees it without being told. */
-function inView(id) {
-  return document.visibilityState === "visible" && document.hasFocus() && ws.shownIds().includes(id);
-}
-
-/** The gateway's activity of one session changed (events channel). */
-function onActivity({ id, ...activity }) {
-  const tab = ws.get(id);
-  if (!tab) return;
-  const before = tab.status?.state;
-  ws.setStatus(id, activity);
-  if (activity.state === "needs-input" && before !== "needs-input" && !inView(id)) {
-    tab.attention = true;
-    ws.render();
-    attention.announce({ id, name: tab.name, message: activity.message });
-  }
-}
-
-function onEvent(type, data) {
-  switch (type) {
-    case "session-created":
-      // Wait for this page's own creations to finish: the session may be one of them.
-      void Promise.allSettled([...inFlight]).then(() => {
-        if (ws.get(data.id)) return;
-        addTab(data);
-        ws.render();
-      });
-      return;
-    case "activity":
-      return onActivity(data);
-    case "session-exited": {
-      const tab = ws.get(data.id);
-      if (tab && !inView(data.id)) {
-        tab.activity = true;
-        ws.render();
-        attention.announce({ id: data.id, name: tab.name, exited: true, message: data.exitSignal ? `Ended by signal ${data.exitSignal}.` : `Exited with code ${data.exitCode}.` });
-      }
-      return;
-    }
-    case "shutdown":
-      return status.setGateway("stopped");
-    default:
-      return status.apply(type, data);
-  }
-}
-
-function onHello({ sessions, status: statuses }) {
-  status.setGateway("");
-  for (const [type, value] of Object.entries(statuses ?? {})) status.apply(type, value);
-  for (const info of sessions ?? []) {
-    if (!ws.get(info.id)) addTab(info);
-    const tab = ws.get(info.id);
-    tab.status = info.activity;
-    // Waiting since before this page looked: marked, but not announced again.
-    if (info.activity?.state === "needs-input" && !ws.shownIds().includes(info.id)) tab.attention = true;
-  }
-  ws.render();
-}
 
 async function newTab(agentId) {
   const agent = agents.find((a) => a.id === agentId);
@@ -375,8 +285,8 @@ window.addEventListener("focus", () => ws.markSeen());
 void boot().then(() => {
   let wasReachable = true;
   connectEvents({
-    onHello,
-    onEvent,
+    onHello: live.onHello,
+    onEvent: live.onEvent,
     onReachable: (reachable) => {
       if (!reachable && wasReachable && status.gateway.textContent !== "Gateway stopped") status.setGateway("unreachable");
       wasReachable = reachable;

@@ -69,6 +69,26 @@ export class Attention {
   }
 }
 
+/** The settings' checkboxes for the three signals; each remembered with save(). */
+export function attentionToggles(prefs, attention, save) {
+  const toggle = (id, key, label, after) => ({
+    id,
+    label,
+    checked: prefs[key],
+    onChange: (on) => {
+      prefs[key] = on;
+      save({ [key]: on });
+      after?.(on);
+    },
+  });
+  return [
+    // The checkbox is a user gesture: the one place besides starting an agent where permission is asked.
+    toggle("notify-toggle", "notify", "Browser notification", (on) => on && void attention.requestPermission()),
+    toggle("sound-toggle", "sound", "Sound"),
+    toggle("title-count-toggle", "titleCount", "Count in the page title and icon", () => attention.render()),
+  ];
+}
+
 /** The favicon with a red badge carrying the count (an SVG data URL: the CSP allows data: images). */
 function badgeIcon(count) {
   const text = count > 9 ? "9+" : String(count);

@@ -9,6 +9,7 @@ import { ClipboardAddon } from "../vendor/addon-clipboard/lib/addon-clipboard.mj
 import { Connection } from "./connection.js";
 import { SearchBar } from "./search-bar.js";
 import { el } from "./dom.js";
+import { openContextMenu } from "./context-menu.js";
 
 const FONT_FAMILY = '"JetBrains Mono", "Fira Code", "Cascadia Code", "SF Mono", Menlo, Consolas, "DejaVu Sans Mono", "Liberation Mono", monospace';
 
@@ -67,7 +68,7 @@ export class TerminalView {
     this.terminal.onTitleChange((title) => this.element.setAttribute("title", title));
 
     this.enableTouchScroll();
-    this.host.addEventListener("contextmenu", (event) => this.openContextMenu(event));
+    this.host.addEventListener("contextmenu", (event) => openContextMenu(this, event));
     this.resizeObserver = new ResizeObserver(() => this.refit());
     this.resizeObserver.observe(this.host);
     this.attach(id);
@@ -140,40 +141,6 @@ export class TerminalView {
   /** Types text into the session as if the user had. */
   type(text) {
     if (!this.connection.input(text)) this.callbacks.onNotice(this, "The terminal is not connected; nothing was typed.");
-  }
-
-  /** Right-click: Copy and Paste (browsers offer neither over a canvas-like terminal). */
-  openContextMenu(event) {
-    event.preventDefault();
-    this.contextMenu?.remove();
-    const close = () => {
-      menu.remove();
-      this.contextMenu = null;
-      document.removeEventListener("pointerdown", outside, true);
-      this.focus();
-    };
-    const outside = (e) => !menu.contains(e.target) && close();
-    const item = (label, enabled, run) =>
-      el("button", { type: "button", role: "menuitem", class: "menu-item", "aria-disabled": enabled ? undefined : "true", onclick: () => enabled && (close(), void run()) }, label);
-    const menu = el("div", { class: "menu context-menu", role: "menu", "aria-label": "Terminal" }, [
-      item("Copy", this.terminal.hasSelection(), () => this.copySelection()),
-      item("Paste", true, async () => {
-        try {
-          const text = await navigator.clipboard.readText();
-          if (text) this.paste(text);
-        } catch {
-          this.callbacks.onNotice(this, "Paste needs clipboard access: allow it for this page, or use Ctrl+Shift+V.");
-        }
-      }),
-    ]);
-    const box = this.element.getBoundingClientRect();
-    menu.style.left = `${Math.min(event.clientX - box.left, box.width - 160)}px`;
-    menu.style.top = `${Math.min(event.clientY - box.top, box.height - 90)}px`;
-    menu.addEventListener("keydown", (e) => e.key === "Escape" && close());
-    this.element.append(menu);
-    this.contextMenu = menu;
-    document.addEventListener("pointerdown", outside, true);
-    menu.querySelector("[role=menuitem]:not([aria-disabled])")?.focus();
   }
 
   /** Pastes text as xterm does (bracketed when the program asked for it). */
