@@ -66,6 +66,19 @@ describe("the page on a phone", { timeout: 120_000 }, () => {
     await key("Control-C").tap();
     await waitForScreen(page, /\^C\s*\n[^\n]*[$#]\s*$/);
     await browser.screenshot(page, "phone-key-bar");
+
+    // A swipe down scrolls back through the scrollback.
+    await page.keyboard.type("seq 1 300\n");
+    await waitForScreen(page, /^300$/m);
+    const host = pane(page).locator(".term-host");
+    const box = (await host.boundingBox())!;
+    await host.evaluate((node, { x, top, bottom }) => {
+      const touch = (y: number) => new Touch({ identifier: 1, target: node, clientX: x, clientY: y });
+      node.dispatchEvent(new TouchEvent("touchstart", { touches: [touch(top)], bubbles: true }));
+      for (let y = top; y <= bottom; y += 20) node.dispatchEvent(new TouchEvent("touchmove", { touches: [touch(y)], bubbles: true }));
+      node.dispatchEvent(new TouchEvent("touchend", { touches: [], bubbles: true }));
+    }, { x: box.x + box.width / 2, top: box.y + 40, bottom: box.y + box.height - 40 });
+    await expect.poll(() => page.evaluate(() => document.querySelector(".pane .xterm-rows")!.textContent)).not.toContain("300");
   });
 
   it("fits five tabs, the + menu, settings and the status bar in 390 px, and refits above the keyboard", async () => {
