@@ -1,8 +1,7 @@
 /**
  * How each agent CLI tells its terminal that it finished or needs the user (issue 19): the gateway's stream
  * scanner (src/sessions/stream-scanner.ts) reads these as OSC 9 notifications. Kept apart from the config
- * writers so that they call one function each. Only Claude Code needs one: Codex reports its own state
- * (OSC 7501 state=done) and Gemini CLI only its title ("◇ Ready" / "✦ Working…"), so it goes idle by quiet.
+ * writers so that they call one function each. Codex needs none: it reports its own state (OSC 7501 state=done).
  */
 
 /**
@@ -24,3 +23,11 @@ export function claudeAnnounceHooks(existing: unknown): Record<string, unknown> 
   return hooks;
 }
 
+
+/**
+ * Gemini CLI 0.61: general.enableNotifications (off by default) sends an OSC 9 notification for
+ * action-required prompts and at the end of a turn.
+ */
+export function geminiAnnounceSettings(): Record<string, Record<string, unknown>> {
+  return { general: { enableNotifications: true } };
+}

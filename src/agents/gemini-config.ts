@@ -1,5 +1,6 @@
 import path from "node:path";
 import { isPlainObject, readJsonObject, writeFileAtomic } from "../atomic-file.js";
+import { geminiAnnounceSettings } from "./announce.js";
 import { mergeDotenv, PROXY_PREFIX, type CliSettings } from "./cli-settings.js";
 
 type Json = Record<string, unknown>;
@@ -27,6 +28,8 @@ export function writeGeminiConfig(settings: CliSettings): void {
     telemetry: { enabled: false },
     ide: { enabled: false },
   });
+  // Issue 19: turn-end and action-required announcements for the tab's activity state.
+  merge(current, geminiAnnounceSettings());
   writeFileAtomic(file, JSON.stringify(current, null, 2) + "\n");
 }
 

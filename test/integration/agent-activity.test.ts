@@ -13,11 +13,13 @@ const CLI_TIMEOUT_MS = 60_000;
 
 /**
  * What each real CLI announces when it has answered and waits for the next prompt (README "The page"):
- * Claude Code through the gateway's Stop hook, Codex through its OSC 7501 state report.
+ * Claude Code through the gateway's Stop hook, Codex through its OSC 7501 state report, Gemini CLI through
+ * its own OSC 777 notification once general.enableNotifications is on.
  */
 const AGENTS = [
   { id: "claude", finished: "Claude Code finished" },
   { id: "codex", finished: "Codex finished" },
+  { id: "gemini", finished: "Gemini CLI session complete: Run finished | Gemini CLI finished responding." },
 ] as const;
 
 describe.each(AGENTS)("$id's activity", (agent) => {
