@@ -282,13 +282,28 @@ document.addEventListener("visibilitychange", () => document.visibilityState ===
 window.addEventListener("focus", () => ws.markSeen());
 
 // The live channel starts after the restore, so restored tabs keep their remembered order.
+// Should a proxy hold the stream back (no "hello" within 10 s), the status bar falls back to reading its
+// endpoints every 30 s until the stream works.
+const FALLBACK_AFTER_MS = 10_000;
+const FALLBACK_POLL_MS = 30_000;
 void boot().then(() => {
   let wasReachable = true;
+  let streaming = false;
+  let poll;
+  const fallback = () => (poll ??= setInterval(() => !streaming && document.visibilityState === "visible" && void status.refresh(), FALLBACK_POLL_MS));
+  setTimeout(() => !streaming && fallback(), FALLBACK_AFTER_MS);
   connectEvents({
-    onHello: live.onHello,
+    onHello: (snapshot) => {
+      streaming = true;
+      clearInterval(poll);
+      poll = undefined;
+      live.onHello(snapshot);
+    },
     onEvent: live.onEvent,
     onReachable: (reachable) => {
       if (!reachable && wasReachable && status.gateway.textContent !== "Gateway stopped") status.setGateway("unreachable");
+      if (!reachable && streaming) setTimeout(() => !streaming && fallback(), FALLBACK_AFTER_MS);
+      if (!reachable) streaming = false;
       wasReachable = reachable;
     },
   });
