@@ -3,8 +3,11 @@
 
 import { agents as fetchAgents, models as modelsApi, sessions as sessionsApi } from "./js/api.js";
 import { AgentMenu } from "./js/agent-menu.js";
+import { Attention, attentionToggles } from "./js/attention.js";
 import { confirmDialog, toast } from "./js/dialogs.js";
 import { el } from "./js/dom.js";
+import { connectEvents } from "./js/events.js";
+import { createLiveUpdates } from "./js/live-updates.js";
 import { Settings } from "./js/settings.js";
 import { shortcutFor } from "./js/shortcuts.js";
 import { SplitView } from "./js/split-view.js";
@@ -14,6 +17,7 @@ import { TabBar } from "./js/tabs.js";
 import { TerminalView } from "./js/terminal-view.js";
 import { applyPageTheme, findTheme } from "./js/themes.js";
 import { createTokenPrompt } from "./js/token-prompt.js";
+import { fitToVisualViewport, KeyBar } from "./js/key-bar.js";
 import { shellQuote, uploadFile, watchFiles } from "./js/upload.js";
 import { Workspace } from "./js/workspace.js";
 
@@ -26,10 +30,14 @@ applyPageTheme(look.theme);
 const status = new StatusBar({
   element: $("status-bar"),
   onTokenClick: (t) => tokenPrompt.ask(t?.lastError ? `The last token failed: ${t.lastError}` : undefined),
+  onModels: () => agents.length && renderEmpty(),
 });
 const tokenPrompt = createTokenPrompt({ status, onClosed: () => ws.activeView()?.focus() });
+const attentionPrefs = { notify: prefs.notify, sound: prefs.sound, titleCount: prefs.titleCount };
+const attention = new Attention({ prefs: attentionPrefs, onFocusTab: (id) => ws.activate(id) });
 const tabBar = new TabBar({
   list: $("tab-list"),
+  switcher: $("tab-switcher"),
   onSelect: (id) => ws.activate(id),
   onClose: (id) => void closeTab(id),
   onRename: (id, name) => {
@@ -46,9 +54,17 @@ const splitView = new SplitView({
   onRatio: (ratio) => save({ ratio }),
   onFocusPane: (i) => ws.focusPane(i),
 });
-const ws = new Workspace({ tabBar, splitView, names: prefs.names });
+const ws = new Workspace({
+  tabBar,
+  splitView,
+  names: prefs.names,
+  onTitle: (title) => {
+    attention.setTitle(title);
+    attention.setCount(ws.attentionCount());
+  },
+});
 const agentMenu = new AgentMenu({ button: $("new-tab"), onPick: (agent, model) => void newTab(agent, model), loadModels: modelsApi });
-new Settings({
+const settings = new Settings({
   button: $("settings-button"),
   theme: look.theme.id,
   fontSize: look.fontSize,
@@ -63,7 +79,17 @@ new Settings({
     for (const tab of ws.tabs.values()) tab.view.setFontSize(size);
     save({ fontSize: size });
   },
+  toggles: attentionToggles(attentionPrefs, attention, save),
 });
+const live = createLiveUpdates({ ws, status, attention, addTab: (info) => addTab(info) });
+const creating = (promise) => live.creating(promise);
+const keyBar = new KeyBar({
+  element: $("key-bar"),
+  target: () => ws.activeView(),
+  onFontStep: (step) => settings.stepFontSize(step),
+  onPasteFailed: () => toast("Paste needs clipboard access: allow it, or long-press the terminal and paste.", "warn"),
+});
+fitToVisualViewport();
 $("split-button").addEventListener("click", () => {
   if (!ws.toggleSplit()) void newTab("shell");
 });
@@ -94,6 +120,8 @@ function runShortcut(action) {
     case "search":
       return view?.openSearch();
     case "focus-tabs":
+      // Pressed again from the tab bar, it goes on to the status bar (token, models, sync, Open IDE).
+      if ($("tab-list").contains(document.activeElement) || document.activeElement === $("new-tab")) return status.focus();
       return (tabBar.tabElement(ws.active) ?? $("new-tab")).focus();
     case "copy":
       return view && void view.copySelection().then((ok) => ok || toast("Nothing copied: select text first, and allow clipboard access.", "warn"));
@@ -111,29 +139,30 @@ function addTab(info) {
     shortcut: (event) => Boolean(shortcutFor(event)),
     onState: () => ws.render(),
     onActivity: (v) => ws.markActivity(v.id),
-    onNotice: (v, message) => {
-      toast(`${v.label}: ${message}`, "warn", 8000);
-      void tokenPrompt.askIfNeeded(message);
-    },
+    // The gateway's notice is also printed in the tab; the token is asked for by the status bar's item,
+    // never by a dialog that would take the keys the user meant for the agent.
+    onNotice: (v, message) => toast(`${v.label}: ${message}`, "warn", 8000),
     onRestart: (v) => void restartTab(v.id),
     onClose: (v) => void closeTab(v.id, false),
   });
+  view.inputFilter = (data) => keyBar.filter(data);
   watchFiles(view.element, (files) => void uploadInto(view, files));
-  ws.add({ id: info.id, agent: info.agent, name, view, activity: false });
+  ws.add({ id: info.id, agent: info.agent, name, view, activity: false, status: info.activity, attention: false });
 }
 
 async function newTab(agentId, model) {
   const agent = agents.find((a) => a.id === agentId);
   if (agent && !agent.available) return toast(`${agent.label} is not available: ${agent.reason}`, "error");
   const label = agent?.label ?? agentId;
+  // Starting an agent is a user gesture: ask here (once) whether it may notify, never on load.
+  if (attentionPrefs.notify && agentId !== "shell") void attention.requestPermission();
   const size = ws.activeView()?.terminal ?? { cols: 80, rows: 24 };
   status.setActivity(`Starting ${label}…`);
   try {
-    const created = await sessionsApi.create(agentId, size.cols, size.rows, model);
+    const created = await creating(sessionsApi.create(agentId, size.cols, size.rows, model));
     // The title names the model the tab runs with.
     addTab({ id: created.id, agent: created.agent, title: created.title ?? label });
     ws.activate(created.id);
-    if (agentId !== "shell") void tokenPrompt.askIfNeeded(`No usable Databricks token: ${label} cannot reach the models until you paste one.`);
   } catch (error) {
     toast(`Could not start ${label}: ${error.message}`, "error", 8000);
     if (ws.split?.[1] === null) ws.toggleSplit();
@@ -145,10 +174,10 @@ async function newTab(agentId, model) {
 async function closeTab(id, ask = true) {
   const tab = ws.get(id);
   if (!tab) return;
-  if (ask && !["exited", "gone"].includes(tab.view.state)) {
+  if (ask && !["exited", "gone"].includes(tab.view.state) && (tab.agent !== "shell" || (await isBusy(id)))) {
     const ok = await confirmDialog({
       title: `Close ${tab.name}?`,
-      message: `${tab.name} is still running. Closing the tab ends it and everything it started.`,
+      message: tab.agent === "shell" ? `A command is still running in ${tab.name}. Closing the tab ends it and everything it started.` : `${tab.name} is still running. Closing the tab ends it and everything it started.`,
       confirm: "Close and end it",
       danger: true,
     });
@@ -164,12 +193,21 @@ async function closeTab(id, ask = true) {
   ws.activeView()?.focus();
 }
 
+/** Whether a shell tab runs a command (GET /api/sessions says busy); when unsure, it does. */
+async function isBusy(id) {
+  try {
+    return (await sessionsApi.list()).find((s) => s.id === id)?.busy !== false;
+  } catch {
+    return true;
+  }
+}
+
 async function restartTab(id) {
   const tab = ws.get(id);
   if (!tab) return;
   try {
     const { cols, rows } = tab.view.terminal;
-    const created = await sessionsApi.create(tab.agent, cols, rows);
+    const created = await creating(sessionsApi.create(tab.agent, cols, rows));
     sessionsApi.remove(id).catch(() => {}); // The exited one only holds its screen now.
     ws.rekey(id, created.id);
     tab.view.attach(created.id);
@@ -198,11 +236,15 @@ async function uploadInto(view, files) {
 }
 
 function renderEmpty(error) {
+  // With no workspace an agent runs on its own CLI login or API keys, not the workspace's models: say so up front.
+  const noRoute = status.modelRoute === "none";
+  const note = (agent) =>
+    !agent.available ? agent.reason : noRoute && agent.id !== "shell" ? "own CLI config (no workspace)" : agent.version ? `version ${agent.version}` : "ready";
   const buttons = agents.map((agent) =>
     el(
       "button",
       { type: "button", class: "start-agent", "data-agent": agent.id, disabled: !agent.available, title: agent.reason, onclick: () => void newTab(agent.id) },
-      [el("strong", {}, agent.label), el("span", {}, agent.available ? (agent.version ? `version ${agent.version}` : "ready") : agent.reason)],
+      [el("strong", {}, agent.label), el("span", { class: noRoute && agent.id !== "shell" && agent.available ? "muted" : "" }, note(agent))],
     ),
   );
   $("empty").replaceChildren(
@@ -235,17 +277,34 @@ async function boot() {
   ws.activeView()?.focus();
 }
 
-// Sessions started from another window appear here too when this page comes back into view.
-document.addEventListener("visibilitychange", async () => {
-  if (document.visibilityState !== "visible") return;
-  try {
-    const list = await sessionsApi.list();
-    const before = ws.tabs.size;
-    for (const info of list) addTab(info);
-    if (ws.tabs.size !== before) ws.render();
-  } catch {
-    // The tabs' own connections report an unreachable gateway.
-  }
-});
+// Back in view: the tabs shown are seen.
+document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && ws.markSeen());
+window.addEventListener("focus", () => ws.markSeen());
 
-void boot();
+// The live channel starts after the restore, so restored tabs keep their remembered order.
+// Should a proxy hold the stream back (no "hello" within 10 s), the status bar falls back to reading its
+// endpoints every 30 s until the stream works.
+const FALLBACK_AFTER_MS = 10_000;
+const FALLBACK_POLL_MS = 30_000;
+void boot().then(() => {
+  let wasReachable = true;
+  let streaming = false;
+  let poll;
+  const fallback = () => (poll ??= setInterval(() => !streaming && document.visibilityState === "visible" && void status.refresh(), FALLBACK_POLL_MS));
+  setTimeout(() => !streaming && fallback(), FALLBACK_AFTER_MS);
+  connectEvents({
+    onHello: (snapshot) => {
+      streaming = true;
+      clearInterval(poll);
+      poll = undefined;
+      live.onHello(snapshot);
+    },
+    onEvent: live.onEvent,
+    onReachable: (reachable) => {
+      if (!reachable && wasReachable && status.gateway.textContent !== "Gateway stopped") status.setGateway("unreachable");
+      if (!reachable && streaming) setTimeout(() => !streaming && fallback(), FALLBACK_AFTER_MS);
+      if (!reachable) streaming = false;
+      wasReachable = reachable;
+    },
+  });
+});

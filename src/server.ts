@@ -7,6 +7,7 @@ import express, { type Express, type RequestHandler } from "express";
 import type { Logger } from "pino";
 import { AgentCatalogue } from "./agents.js";
 import { bundledBinDirs } from "./agents/bundled-clis.js";
+import { gatewayConfiguresAgents } from "./agents/homes.js";
 import { createLocalGuard, type Guard } from "./auth/guard.js";
 import { OwnerResolver, type OwnerRetryOptions } from "./auth/owner.js";
 import { createOwnerGuard } from "./auth/owner-guard.js";
@@ -16,7 +17,9 @@ import { createIde, type Ide, type IdeTimings } from "./ide.js";
 import { HttpError, errorMiddleware, refuseUpgrade, toHttpError } from "./http-error.js";
 import { ModelService } from "./models/model-service.js";
 import { packageRoot } from "./paths.js";
+import { createEvents, type EventsOptions } from "./events/events.js";
 import { createAgentRoutes } from "./routes/agents.js";
+import { createEventRoutes } from "./routes/events.js";
 import { createHealthRoutes } from "./routes/health.js";
 import { createMeRoutes } from "./routes/me.js";
 import { createModelRoutes } from "./routes/models.js";
@@ -51,6 +54,8 @@ export interface GatewayOptions {
   readonly sync?: Partial<Pick<SyncOptions, "retry" | "debounceMs" | "concurrency" | "callTimeoutMs">>;
   /** Shortens the IDE's idle period and upstream timeout (tests). */
   readonly ide?: IdeTimings;
+  /** The events channel's per-reader bound and status interval (tests shorten them). */
+  readonly events?: Partial<Pick<EventsOptions, "maxBufferedBytes" | "maxClients" | "statusIntervalMs">>;
 }
 
 /** The running gateway: one HTTP server for the page, the API and every WebSocket. */
@@ -104,7 +109,7 @@ export function createServer(options: GatewayOptions): Gateway {
   const owner = config.appMode ? createOwnerResolver(config, logger, options.ownerRetry) : undefined;
   const guard = options.guard ?? (owner ? createOwnerGuard({ owner, logger }) : createLocalGuard());
   const tokens = createTokens(options, sessions, () => owner?.owner());
-  const agentNotice = createAgentNotice({ sessions, tokens });
+  const agentNotice = createAgentNotice({ sessions, tokens, ownConfig: !gatewayConfiguresAgents(config) });
   const models = new ModelService({ config, tokens, logger });
   const agents = new AgentCatalogue({
     agents: config.agents,
@@ -131,6 +136,18 @@ export function createServer(options: GatewayOptions): Gateway {
         ...options.sync,
       })
     : undefined;
+  const events = createEvents({
+    sessions,
+    logger,
+    sources: [
+      { type: "token", read: () => tokens.status() },
+      { type: "sync", read: () => sync?.status() ?? [] },
+      { type: "ide", read: async () => ({ ...(await ide.manager.status()), install: ide.installer.status() }) },
+      { type: "models", read: () => models.info() },
+    ],
+    ...options.events,
+  });
+  const unwatchToken = tokens.subscribe(() => events.poke());
 
   const app = express();
   app.disable("x-powered-by");
@@ -152,6 +169,7 @@ export function createServer(options: GatewayOptions): Gateway {
   app.use(createModelRoutes({ models }));
   app.use(createSessionRoutes({ sessions, agents, projectsDir: config.projectsDir, env: () => baseEnv }));
   app.use(ide.apiRoutes);
+  app.use(createEventRoutes({ events }));
   app.use(createStaticRoutes({ root }));
   app.use((req, _res, next) => next(new HttpError(404, "not_found", `Nothing at ${req.method} ${req.path}.`)));
   app.use(errorMiddleware(logger));
@@ -209,6 +227,8 @@ export function createServer(options: GatewayOptions): Gateway {
     close: () =>
       (closing ??= (async () => {
         agentNotice.close();
+        unwatchToken();
+        events.close();
         await Promise.all([sessions.close(), tokens.close(), sync?.close(), ide.close()]);
         terminalSocket.close();
         guard.close();

@@ -15,7 +15,7 @@ const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000, 10000];
 export class Connection {
   /**
    * @param {{ id: string, write: (bytes: Uint8Array, done: () => void) => void, reset: () => void,
-   *   size: () => {cols: number, rows: number}, onState: (state: string, detail?: object) => void,
+   *   size: () => ({cols: number, rows: number} | null), onState: (state: string, detail?: object) => void,
    *   onNotice: (message: string) => void }} options
    */
   constructor(options) {
@@ -71,8 +71,8 @@ export class Connection {
       // The server sends the whole screen first: start from a clean terminal so nothing shows twice.
       this.options.reset();
       this.setState("restoring");
-      const { cols, rows } = this.options.size();
-      this.resize(cols, rows);
+      const size = this.options.size();
+      if (size) this.resize(size.cols, size.rows);
     };
     ws.onmessage = (event) => {
       if (ws !== this.socket) return;
@@ -98,7 +98,7 @@ export class Connection {
           break;
         case "shutdown":
           shutdown = true;
-          this.options.onNotice("The gateway is restarting.");
+          this.options.onNotice("The gateway stopped: every session ended with it.");
           break;
         case "notice":
         case "error":

@@ -17,9 +17,11 @@ function modal(title, body, buttons) {
 export function confirmDialog({ title, message, confirm, danger = false }) {
   return new Promise((resolve) => {
     const yes = el("button", { value: "yes", class: danger ? "danger" : "primary" }, confirm);
-    const dialog = modal(title, [el("p", {}, message)], [el("button", { value: "no", formnovalidate: true }, "Cancel"), yes]);
+    const no = el("button", { value: "no", formnovalidate: true }, "Cancel");
+    const dialog = modal(title, [el("p", {}, message)], [no, yes]);
     dialog.addEventListener("close", () => resolve(dialog.returnValue === "yes"));
-    yes.focus();
+    // A destructive choice is never the one Enter or a stray key takes.
+    (danger ? no : yes).focus();
   });
 }
 
@@ -31,8 +33,16 @@ export function tokenDialog({ reason, onSaved, onClosed }) {
   const dialog = modal(
     "Databricks token",
     [el("p", {}, reason || "Paste a personal access token of your workspace user. The gateway keeps it in memory and ~/.databrickscfg, and rotates it."), input, error],
-    [el("button", { value: "cancel", formnovalidate: true }, "Cancel"), save],
+    // Cancel is not a submit button: Enter in the field submits with "Use token" (a form's implicit
+    // submission uses its first submit button, which was Cancel, so Enter threw the token away).
+    [el("button", { type: "button", value: "cancel", onclick: () => dialog.close("cancel") }, "Cancel"), save],
   );
+  dialog.querySelector("form").addEventListener("submit", (event) => {
+    if (event.submitter !== save) {
+      event.preventDefault();
+      save.click();
+    }
+  });
   dialog.addEventListener("close", () => onClosed?.());
   save.addEventListener("click", async (event) => {
     event.preventDefault();
@@ -60,7 +70,15 @@ export function toast(message, kind = "info", ms = 5000) {
     region = el("div", { id: "toasts", class: "toasts", role: "status", "aria-live": "polite" });
     document.body.append(region);
   }
+  // The same message again (every tab told of one shutdown, a limit hit four times) renews the toast shown.
+  for (const shown of region.children) {
+    if (shown.textContent === message && shown.classList.contains(kind)) {
+      clearTimeout(shown.timer);
+      shown.timer = setTimeout(() => shown.remove(), ms);
+      return;
+    }
+  }
   const node = el("div", { class: `toast ${kind}` }, message);
   region.append(node);
-  setTimeout(() => node.remove(), ms);
+  node.timer = setTimeout(() => node.remove(), ms);
 }

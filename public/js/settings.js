@@ -1,4 +1,5 @@
-// The settings popover: theme and font size, remembered in localStorage; plus the keyboard shortcuts.
+// The settings popover: theme, font size and the attention signals, remembered in localStorage; plus the
+// keyboard shortcuts.
 
 import { el } from "./dom.js";
 import { FONT_MAX, FONT_MIN } from "./store.js";
@@ -7,8 +8,11 @@ import { THEMES } from "./themes.js";
 
 /** A button that opens theme and font size controls. */
 export class Settings {
-  /** @param {{ button: HTMLButtonElement, theme: string, fontSize: number, onTheme, onFontSize }} options */
-  constructor({ button, theme, fontSize, onTheme, onFontSize }) {
+  /**
+   * @param {{ button: HTMLButtonElement, theme: string, fontSize: number, onTheme, onFontSize,
+   *   toggles?: Array<{ id: string, label: string, checked: boolean, onChange: (on: boolean) => void }> }} options
+   */
+  constructor({ button, theme, fontSize, onTheme, onFontSize, toggles = [] }) {
     this.button = button;
     const group = (kind) =>
       el("optgroup", { label: kind === "dark" ? "Dark" : "Light" }, THEMES.filter((t) => t.kind === kind).map((t) => el("option", { value: t.id, selected: t.id === theme }, t.label)));
@@ -28,6 +32,13 @@ export class Settings {
     this.panel = el("div", { class: "popover", id: "settings", role: "dialog", "aria-label": "Settings", hidden: true }, [
       el("label", { class: "field" }, [el("span", {}, "Theme"), this.theme]),
       el("label", { class: "field" }, [el("span", {}, "Font size"), this.fontSize]),
+      el("h3", {}, "When an agent needs you"),
+      ...toggles.map((t) =>
+        el("label", { class: "check" }, [
+          el("input", { type: "checkbox", id: t.id, checked: t.checked, onchange: (event) => t.onChange(event.target.checked) }),
+          el("span", {}, t.label),
+        ]),
+      ),
       el("h3", {}, "Keyboard"),
       el("dl", { class: "shortcuts" }, describeShortcuts().flatMap(([keys, what]) => [el("dt", {}, el("kbd", {}, keys)), el("dd", {}, what)])),
     ]);
@@ -38,6 +49,13 @@ export class Settings {
     button.addEventListener("click", () => (this.panel.hidden ? this.open() : this.close()));
     this.panel.addEventListener("keydown", (event) => event.key === "Escape" && this.close());
     this.onOutside = (event) => !this.panel.contains(event.target) && !button.contains(event.target) && this.close(false);
+  }
+
+  /** One step smaller or larger (the key bar's A− and A+), within the limits. */
+  stepFontSize(step) {
+    const size = Math.min(FONT_MAX, Math.max(FONT_MIN, Math.round(Number(this.fontSize.value)) + step));
+    this.fontSize.value = String(size);
+    this.fontSize.dispatchEvent(new Event("change"));
   }
 
   open() {

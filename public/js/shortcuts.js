@@ -27,7 +27,7 @@ export function describeShortcuts() {
     [`${mod}+Shift+[ / ]`, "Previous / next tab"],
     [`${mod}+Shift+F`, "Find in terminal"],
     [`${mod}+Shift+C / V`, "Copy / paste"],
-    [`${mod}+Shift+L`, "Leave the terminal: focus the tabs"],
+    [`${mod}+Shift+L`, "Leave the terminal: focus the tabs; again: the status bar"],
     ["F2 on a tab", "Rename"],
     ["Shift+← / → on a tab", "Move tab"],
   ];

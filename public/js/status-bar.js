@@ -1,11 +1,9 @@
 // The status bar: what the page is doing, the signed-in user, the token, the last workspace sync and the IDE.
-// Endpoints a later issue has not built answer 404: their item shows "-" and the control stays safe.
+// It reads each endpoint once at start; after that the events channel (events.js) pushes every change into
+// apply(). Endpoints a later issue has not built answer 404: their item shows "-" and the control stays safe.
 
 import { optional } from "./api.js";
 import { el } from "./dom.js";
-
-/** Polite polling: every 15 s, and not while the page is hidden. */
-const POLL_MS = 15_000;
 
 /** "in 12 min", "3 min ago", from a timestamp. */
 export function relative(iso, now = Date.now()) {
@@ -23,10 +21,11 @@ function item(id, label) {
   return { node, value };
 }
 
-/** Polls the status endpoints and renders them; call close() to stop. */
+/** Renders the status endpoints, read once and then pushed by the events channel; call close() to stop. */
 export class StatusBar {
   /** @param {{ element: HTMLElement, onTokenClick: (state: object) => void }} options */
-  constructor({ element, onTokenClick }) {
+  constructor({ element, onTokenClick, onModels }) {
+    this.onModels = onModels;
     this.activity = el("span", { class: "status-activity", role: "status", "aria-live": "polite" });
     this.email = item("status-email", "User");
     this.token = item("status-token", "Token");
@@ -40,11 +39,68 @@ export class StatusBar {
       { type: "button", class: "ide-button", id: "open-ide", disabled: true, title: "Checking whether the IDE is available…", onclick: () => this.openIde() },
       ["Open IDE", this.ideState],
     );
-    element.replaceChildren(this.activity, el("span", { class: "status-spacer" }), this.email.node, this.token.node, this.models.node, this.sync.node, this.ide);
-    this.visibility = () => document.visibilityState === "visible" && this.refresh();
-    document.addEventListener("visibilitychange", this.visibility);
-    this.timer = setInterval(() => document.visibilityState === "visible" && this.refresh(), POLL_MS);
+    // Details that were only hover titles: each item opens them on click, Enter or a tap (keyboard and touch).
+    this.detailsPanel = el("div", { class: "status-details", id: "status-details", role: "dialog", "aria-label": "Details", hidden: true });
+    for (const it of [this.email, this.token, this.models, this.sync]) this.makeDetails(it.node);
+    this.gateway = el("span", { class: "status-item status-gateway", id: "status-gateway", role: "status", hidden: true });
+    element.replaceChildren(this.activity, this.gateway, el("span", { class: "status-spacer" }), this.email.node, this.token.node, this.models.node, this.sync.node, this.ide, this.detailsPanel);
+    this.element = element;
     void this.refresh();
+  }
+
+  /** The item's label becomes the button that shows its details (the item also holds "Set token…"). */
+  makeDetails(node) {
+    const label = node.querySelector(".status-label");
+    label.tabIndex = 0;
+    label.setAttribute("role", "button");
+    label.setAttribute("aria-controls", "status-details");
+    label.setAttribute("aria-expanded", "false");
+    label.setAttribute("aria-describedby", node.querySelector(".status-value").id = `${node.id}-value`);
+    const toggle = (event) => {
+      if (event.target.closest("button")) return; // the item's own button (Set token…)
+      const open = this.detailsPanel.hidden || this.detailsFor !== node;
+      this.closeDetails();
+      if (!open) return;
+      this.detailsFor = node;
+      this.detailsPanel.textContent = node.title || "No details.";
+      this.detailsPanel.hidden = false;
+      label.setAttribute("aria-expanded", "true");
+    };
+    node.addEventListener("click", toggle);
+    label.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" || event.key === " ") {
+        event.preventDefault();
+        toggle(event);
+      } else if (event.key === "Escape") this.closeDetails();
+    });
+    label.addEventListener("blur", () => setTimeout(() => !this.element.contains(document.activeElement) && this.closeDetails(), 0));
+  }
+
+  closeDetails() {
+    this.detailsPanel.hidden = true;
+    this.detailsFor?.querySelector(".status-label")?.setAttribute("aria-expanded", "false");
+    this.detailsFor = undefined;
+  }
+
+  /** Focuses the first item (the keyboard's way to the token, models, sync and IDE while a terminal has it). */
+  focus() {
+    this.email.node.querySelector(".status-label").focus();
+  }
+
+  /** A status pushed by the events channel: the same value its GET endpoint answers. */
+  apply(type, value) {
+    const res = { ok: true, value };
+    if (type === "token") this.renderToken(res);
+    else if (type === "sync") this.renderSync(res);
+    else if (type === "ide") this.renderIde(res);
+    else if (type === "models") this.renderModels(res);
+  }
+
+  /** Whether the gateway answers: "stopped" (it said so), "unreachable", or "" (fine). */
+  setGateway(state) {
+    this.gateway.hidden = !state;
+    this.gateway.textContent = state === "stopped" ? "Gateway stopped" : state === "unreachable" ? "Gateway unreachable" : "";
+    this.gateway.classList.toggle("warn", Boolean(state));
   }
 
   /** Says what the page is doing ("Checking agent CLIs…"); empty clears it. */
@@ -88,6 +144,10 @@ export class StatusBar {
     };
     const info = res.ok ? res.value : undefined;
     const route = info?.route;
+    if (route !== this.modelRoute) {
+      this.modelRoute = route;
+      this.onModels?.(route);
+    }
     const discovery = info?.discovery;
     const problem = ["unauthorized", "forbidden", "failed"].includes(discovery?.state);
     this.models.value.textContent = typeof route === "string" ? `${names[route] ?? route}${problem ? " !" : ""}` : "-";
@@ -116,7 +176,7 @@ export class StatusBar {
 
   /** True when GET /api/token says there is no usable token. */
   needsToken() {
-    return ["missing", "expired"].includes(this.tokenState?.state);
+    return typeof this.tokenState?.disabled !== "string" && ["missing", "expired"].includes(this.tokenState?.state);
   }
 
   renderToken(res) {
@@ -130,8 +190,12 @@ export class StatusBar {
       return;
     }
     const t = (this.tokenState = res.value);
-    // A rotation takes a moment: look again soon rather than showing "rotating" for 15 s.
-    if (t.state === "rotating" && !this.soon) this.soon = setTimeout(() => ((this.soon = undefined), void this.refresh()), 2000);
+    if (typeof t.disabled === "string") {
+      // The gateway takes no token here (local mode without a workspace): nothing to ask for, nothing to warn of.
+      value.textContent = "not used";
+      node.title = `The gateway takes no token: ${t.disabled}.`;
+      return;
+    }
     const expiry = t.expiresAt ? ` · expires ${relative(t.expiresAt)}` : "";
     value.textContent = `${t.state}${t.state === "active" || t.state === "rotating" ? expiry : ""}`;
     node.title = [t.rotatedAt ? `Rotated ${relative(t.rotatedAt)}` : "", t.lastError ? `Last error: ${t.lastError}` : ""].filter(Boolean).join("\n") || "Databricks token";
@@ -177,9 +241,5 @@ export class StatusBar {
     window.open("ide/", "_blank", "noopener");
   }
 
-  close() {
-    clearInterval(this.timer);
-    clearTimeout(this.soon);
-    document.removeEventListener("visibilitychange", this.visibility);
-  }
+  close() {}
 }

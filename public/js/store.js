@@ -1,8 +1,9 @@
-// What the page remembers in localStorage: tab order and names, theme, font size, split layout.
+// What the page remembers in localStorage: tab order and names, theme, font size, split layout, and which
+// of the attention signals (notifications, sound, the count in the title) are on.
 // Anything read back is validated: a stale or hand-edited value falls back to the default.
 
 const KEY = "agent-terminal-gateway";
-const DEFAULTS = Object.freeze({ order: [], names: {}, active: null, theme: "mocha", fontSize: 14, split: null, ratio: 0.5 });
+const DEFAULTS = Object.freeze({ order: [], names: {}, active: null, theme: "mocha", fontSize: 14, split: null, ratio: 0.5, notify: true, sound: false, titleCount: true });
 /** Font sizes the settings accept, in CSS pixels. */
 export const FONT_MIN = 9;
 export const FONT_MAX = 28;
@@ -36,6 +37,9 @@ export function load() {
     fontSize,
     split,
     ratio,
+    notify: typeof raw.notify === "boolean" ? raw.notify : DEFAULTS.notify,
+    sound: typeof raw.sound === "boolean" ? raw.sound : DEFAULTS.sound,
+    titleCount: typeof raw.titleCount === "boolean" ? raw.titleCount : DEFAULTS.titleCount,
   };
 }
 

@@ -12,6 +12,15 @@ const STATE_TEXT = {
   gone: "ended",
 };
 
+/** What the gateway says the program is doing (src/sessions/activity.ts), for a live tab. */
+const ACTIVITY_TEXT = { working: "working", "needs-input": "needs you", idle: "idle" };
+
+/** The exit as one true sentence part: the signal when there was one, else the code. */
+export function exitText(exit) {
+  if (exit?.signal) return `ended by signal ${exit.signal}`;
+  return `exited ${exit?.code ?? ""}`.trim();
+}
+
 /** Renders tabs from the page's state and reports what the user asks for. */
 export class TabBar {
   /** @param {{ list: HTMLElement, onSelect, onClose, onRename, onMove }} options */
@@ -26,6 +35,7 @@ export class TabBar {
 
   /** @param {{ tabs: Array<{id, name, state, exit, activity, pane}>, active: string|null }} model */
   render({ tabs, active }) {
+    this.renderSwitcher(tabs, active);
     if (this.editing) return;
     const focusedId = this.list.contains(document.activeElement) ? document.activeElement.closest("[data-id]")?.dataset.id : undefined;
     this.list.replaceChildren(...tabs.map((tab) => this.renderTab(tab, tab.id === active)));
@@ -33,12 +43,18 @@ export class TabBar {
   }
 
   renderTab(tab, selected) {
-    const status = tab.state === "exited" ? `exited ${tab.exit?.code ?? tab.exit?.signal ?? ""}`.trim() : STATE_TEXT[tab.state] ?? tab.state;
-    const failed = (tab.state === "exited" && tab.exit?.code !== 0) || tab.state === "gone";
+    const agentState = tab.state === "live" ? tab.status?.state : undefined;
+    const status =
+      tab.state === "exited" ? exitText(tab.exit) : agentState && ACTIVITY_TEXT[agentState] ? ACTIVITY_TEXT[agentState] : STATE_TEXT[tab.state] ?? tab.state;
+    const failed = (tab.state === "exited" && (tab.exit?.code !== 0 || tab.exit?.signal)) || tab.state === "gone";
+    const programTitle = tab.status?.programTitle && tab.status.programTitle !== tab.name ? tab.status.programTitle : "";
+    const message = agentState === "needs-input" && tab.status?.message ? `: ${tab.status.message}` : "";
     const node = el(
       "div",
       {
-        class: `tab state-${tab.state}${failed ? " failed" : ""}${tab.activity ? " activity" : ""}${tab.pane !== undefined ? " in-pane" : ""}`,
+        class: `tab state-${tab.state}${agentState ? ` agent-${agentState}` : ""}${tab.attention ? " attention" : ""}${failed ? " failed" : ""}${tab.activity ? " activity" : ""}${tab.pane !== undefined ? " in-pane" : ""}`,
+        "data-agent-state": agentState,
+        "data-name": tab.name,
         role: "tab",
         id: `tab-${tab.id}`,
         "data-id": tab.id,
@@ -46,7 +62,7 @@ export class TabBar {
         "aria-controls": "workspace",
         "aria-keyshortcuts": "F2 Delete Shift+ArrowLeft Shift+ArrowRight",
         tabindex: selected ? "0" : "-1",
-        title: `${tab.name} — ${status}. Double-click or F2 to rename; Shift+←/→ to move.`,
+        title: `${tab.name}${programTitle ? ` (${programTitle})` : ""} — ${status}${message}. Double-click or F2 to rename; Shift+←/→ to move.`,
         draggable: "true",
         onclick: (event) => {
           if (!event.target.closest("button")) this.options.onSelect(tab.id);
@@ -71,10 +87,10 @@ export class TabBar {
       },
       [
         el("span", { class: "tab-dot", "aria-hidden": "true" }),
-        el("span", { class: "tab-name" }, tab.name),
+        el("span", { class: "tab-name" }, [tab.name, programTitle ? el("span", { class: "tab-title" }, ` · ${programTitle}`) : null]),
         tab.state === "exited" || tab.state === "gone" ? el("span", { class: "tab-badge" }, status) : null,
         tab.pane !== undefined ? el("span", { class: "tab-pane", title: tab.pane === 0 ? "Left pane" : "Right pane" }, tab.pane === 0 ? "L" : "R") : null,
-        el("span", { class: "visually-hidden" }, `, ${status}`),
+        el("span", { class: "visually-hidden" }, `, ${status}${message}`),
         el(
           "button",
           { type: "button", class: "tab-close", tabindex: "-1", "aria-label": `Close ${tab.name}`, title: "Close (Ctrl+Shift+W)", onclick: () => this.options.onClose(tab.id) },
@@ -83,6 +99,16 @@ export class TabBar {
       ],
     );
     return node;
+  }
+
+  /** The compact switcher of narrow screens (a native select: the phone's own picker, big enough to touch). */
+  renderSwitcher(tabs, active) {
+    const select = this.options.switcher;
+    if (!select) return;
+    if (!select.onchange) select.onchange = () => select.value && this.options.onSelect(select.value);
+    const mark = (tab) => (tab.attention || tab.status?.state === "needs-input" ? "● " : tab.status?.state === "working" && tab.state === "live" ? "… " : "");
+    select.replaceChildren(...tabs.map((tab) => el("option", { value: tab.id, selected: tab.id === active }, `${mark(tab)}${tab.name}${tab.state === "exited" ? ` (${exitText(tab.exit)})` : ""}`)));
+    select.hidden = tabs.length === 0;
   }
 
   tabElement(id) {
@@ -117,7 +143,7 @@ export class TabBar {
     const name = tab?.querySelector(".tab-name");
     if (!name) return;
     this.editing = id;
-    const input = el("input", { class: "tab-rename", value: name.textContent, maxlength: "60", "aria-label": "Tab name", spellcheck: "false" });
+    const input = el("input", { class: "tab-rename", value: tab.dataset.name ?? name.textContent, maxlength: "60", "aria-label": "Tab name", spellcheck: "false" });
     let done = false;
     const finish = (commit) => {
       if (done) return;

@@ -9,6 +9,7 @@ import { ClipboardAddon } from "../vendor/addon-clipboard/lib/addon-clipboard.mj
 import { Connection } from "./connection.js";
 import { SearchBar } from "./search-bar.js";
 import { el } from "./dom.js";
+import { openContextMenu } from "./context-menu.js";
 
 const FONT_FAMILY = '"JetBrains Mono", "Fira Code", "Cascadia Code", "SF Mono", Menlo, Consolas, "DejaVu Sans Mono", "Liberation Mono", monospace';
 
@@ -57,7 +58,8 @@ export class TerminalView {
 
     // Shortcuts win over the shell even when the terminal has focus; xterm ignores a key when this returns false.
     this.terminal.attachCustomKeyEventHandler((event) => !(event.type === "keydown" && shortcut(event, this)));
-    this.terminal.onData((data) => this.connection?.input(data));
+    // inputFilter: the key bar's sticky Ctrl/Alt for the next key typed on an on-screen keyboard.
+    this.terminal.onData((data) => this.connection?.input(this.inputFilter ? this.inputFilter(data) : data));
     this.terminal.onBinary((data) => this.connection?.input(data));
     this.terminal.onResize(({ cols, rows }) => this.connection?.resize(cols, rows));
     this.terminal.onSelectionChange(() => {
@@ -65,6 +67,8 @@ export class TerminalView {
     });
     this.terminal.onTitleChange((title) => this.element.setAttribute("title", title));
 
+    this.enableTouchScroll();
+    this.host.addEventListener("contextmenu", (event) => openContextMenu(this, event));
     this.resizeObserver = new ResizeObserver(() => this.refit());
     this.resizeObserver.observe(this.host);
     this.attach(id);
@@ -84,7 +88,9 @@ export class TerminalView {
         if (!this.visible && this.state === "live") this.callbacks.onActivity(this);
       },
       reset: () => this.terminal.reset(),
-      size: () => ({ cols: this.terminal.cols, rows: this.terminal.rows }),
+      // Until the view has been fitted to a pane its 80×24 is xterm's default, not a size: send none, so a
+      // reload does not shrink background sessions (a full-screen agent would redraw at the wrong size).
+      size: () => (this.fitted ? { cols: this.terminal.cols, rows: this.terminal.rows } : null),
       onState: (state, detail) => this.setState(state, detail),
       onNotice: (message) => this.callbacks.onNotice(this, message),
     });
@@ -120,18 +126,49 @@ export class TerminalView {
         : this.exit?.signal
           ? `${this.label} was ended by signal ${this.exit.signal}.`
           : `${this.label} exited with code ${this.exit?.code ?? "?"}.`;
-    const failed = this.state === "gone" || this.exit?.code !== 0;
+    const failed = this.state === "gone" || this.exit?.code !== 0 || Boolean(this.exit?.signal);
+    const restart = el("button", { type: "button", class: "primary", onclick: () => this.callbacks.onRestart(this) }, "Restart");
     this.banner.replaceChildren(
       el("span", { class: failed ? "exit-code failed" : "exit-code" }, text),
-      el("button", { type: "button", class: "primary", onclick: () => this.callbacks.onRestart(this) }, "Restart"),
+      restart,
       el("button", { type: "button", onclick: () => this.callbacks.onClose(this) }, "Close tab"),
     );
     this.banner.hidden = false;
+    // The terminal keeps Tab for the shell: with nothing left to type into, the keyboard goes to the choices.
+    if (this.element.contains(document.activeElement)) restart.focus();
   }
 
   /** Types text into the session as if the user had. */
   type(text) {
     if (!this.connection.input(text)) this.callbacks.onNotice(this, "The terminal is not connected; nothing was typed.");
+  }
+
+  /** Pastes text as xterm does (bracketed when the program asked for it). */
+  paste(text) {
+    this.terminal.paste(text);
+  }
+
+  /** Touch: a vertical swipe scrolls the scrollback (xterm leaves touch to the browser, which does nothing here). */
+  enableTouchScroll() {
+    let lastY = null;
+    let carry = 0;
+    this.host.addEventListener("touchstart", (event) => (lastY = event.touches.length === 1 ? event.touches[0].clientY : null), { passive: true });
+    this.host.addEventListener(
+      "touchmove",
+      (event) => {
+        if (lastY === null || event.touches.length !== 1) return;
+        const y = event.touches[0].clientY;
+        const lineHeight = this.host.clientHeight / Math.max(1, this.terminal.rows);
+        carry += (lastY - y) / lineHeight;
+        lastY = y;
+        const lines = Math.trunc(carry);
+        if (lines !== 0) {
+          this.terminal.scrollLines(lines);
+          carry -= lines;
+        }
+      },
+      { passive: true },
+    );
   }
 
   setVisible(visible) {
@@ -146,10 +183,11 @@ export class TerminalView {
     const { cols, rows } = this.terminal;
     try {
       this.fit.fit();
+      this.fitted = true;
     } catch {
       // The renderer has not measured its font yet; the next resize will fit.
     }
-    if (force && cols === this.terminal.cols && rows === this.terminal.rows) this.connection.resize(cols, rows);
+    if (this.fitted && force && cols === this.terminal.cols && rows === this.terminal.rows) this.connection.resize(cols, rows);
   }
 
   setTheme(theme) {

@@ -6,10 +6,14 @@ import { save } from "./store.js";
 /** Tabs, their order and the pane layout; every change ends in render(). */
 export class Workspace {
   /** @param {{ tabBar, splitView, names: Record<string,string>, onRendered?: () => void }} options */
-  constructor({ tabBar, splitView, names }) {
+  constructor({ tabBar, splitView, names, onTitle }) {
     this.tabBar = tabBar;
+    this.onTitle = onTitle ?? ((title) => (document.title = title));
     this.splitView = splitView;
-    /** id -> { id, agent, name, view, activity } */
+    /**
+     * id -> { id, agent, name, view, activity, status, attention }: activity = unseen output, status = the
+     * gateway's activity ({state, since, message, programTitle}), attention = needs the user and not yet seen.
+     */
     this.tabs = new Map();
     this.order = [];
     this.names = { ...names };
@@ -66,6 +70,7 @@ export class Workspace {
     }
     this.active = id;
     tab.activity = false;
+    tab.attention = false;
     this.render();
     tab.view.focus();
   }
@@ -149,10 +154,15 @@ export class Workspace {
     if (!this.active) return false;
     const i = this.order.indexOf(this.active);
     const other = this.order.filter((id) => id !== this.active)[Math.max(0, i - 1)];
-    this.split = [this.active, other ?? null];
     this.focusedPane = 1;
-    if (!other) return false;
-    this.activate(other);
+    if (!other) {
+      this.split = [this.active, null];
+      return false;
+    }
+    // Panes in the tabs' order (the tab before on the left), so the bar reads L before R.
+    const before = this.order.indexOf(other) < i;
+    this.split = before ? [other, this.active] : [this.active, other];
+    this.activate(before ? this.active : other);
     return true;
   }
 
@@ -162,6 +172,40 @@ export class Workspace {
       tab.activity = true;
       this.render();
     }
+  }
+
+  /** The gateway's activity of a session's tab changed. */
+  setStatus(id, status) {
+    const tab = this.tabs.get(id);
+    if (!tab) return;
+    tab.status = status;
+    if (status.state !== "needs-input") tab.attention = false;
+    this.render();
+  }
+
+  /** Tabs shown in a pane right now. */
+  shownIds() {
+    return this.split ? this.split.filter(Boolean) : this.active ? [this.active] : [];
+  }
+
+  /** How many tabs need the user and have not been seen since. */
+  attentionCount() {
+    let count = 0;
+    for (const tab of this.tabs.values()) if (tab.attention) count++;
+    return count;
+  }
+
+  /** The user sees the shown tabs again (the page came back into view): they are no longer marked. */
+  markSeen() {
+    let changed = false;
+    for (const id of this.shownIds()) {
+      const tab = this.tabs.get(id);
+      if (tab?.attention) {
+        tab.attention = false;
+        changed = true;
+      }
+    }
+    if (changed) this.render();
   }
 
   render() {
@@ -175,7 +219,16 @@ export class Workspace {
       tabs: this.order.map((id) => {
         const tab = this.tabs.get(id);
         const pane = this.split ? this.split.indexOf(id) : -1;
-        return { id, name: tab.name, state: tab.view.state, exit: tab.view.exit, activity: tab.activity, pane: pane >= 0 ? pane : undefined };
+        return {
+          id,
+          name: tab.name,
+          state: tab.view.state,
+          exit: tab.view.exit,
+          activity: tab.activity,
+          status: tab.status,
+          attention: tab.attention,
+          pane: pane >= 0 ? pane : undefined,
+        };
       }),
       active: this.active,
     });
@@ -183,7 +236,7 @@ export class Workspace {
     for (const tab of this.tabs.values()) tab.view.setVisible(shown.includes(tab.view));
     document.getElementById("empty").hidden = this.tabs.size > 0;
     document.getElementById("split-button").setAttribute("aria-pressed", String(Boolean(this.split)));
-    document.title = `${this.active ? `${this.tabs.get(this.active)?.name} — ` : ""}Agent terminal`;
+    this.onTitle(`${this.active ? `${this.tabs.get(this.active)?.name} — ` : ""}Agent terminal`);
     save({ order: this.order, names: this.names, active: this.active, split: this.split?.every(Boolean) ? this.split : null });
   }
 }

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { isPlainObject, readJsonObject, writeFileAtomic } from "../atomic-file.js";
+import { claudeAnnounceHooks } from "./announce.js";
 import { PROXY_PREFIX, type CliLaunch, type CliSettings } from "./cli-settings.js";
 
 /**
@@ -29,7 +30,8 @@ export function writeClaudeConfig(settings: CliSettings): CliLaunch {
     DISABLE_ERROR_REPORTING: "1",
     CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL: "1",
   };
-  writeFileAtomic(settingsFile, JSON.stringify({ env }, null, 2) + "\n");
+  // Finished / waiting announcements for the tab's activity state (src/agents/announce.ts).
+  writeFileAtomic(settingsFile, JSON.stringify({ env, hooks: claudeAnnounceHooks(undefined) }, null, 2) + "\n");
 
   // Claude Code rewrites this file itself (and keeps `claude mcp add -s user` servers here): only our keys change.
   const stateFile = path.join(configDir, ".claude.json");

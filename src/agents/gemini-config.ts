@@ -1,5 +1,6 @@
 import path from "node:path";
 import { isPlainObject, readJsonObject, writeFileAtomic } from "../atomic-file.js";
+import { geminiAnnounceSettings } from "./announce.js";
 import { PROXY_PREFIX, type CliLaunch, type CliSettings } from "./cli-settings.js";
 
 type Json = Record<string, unknown>;
@@ -22,6 +23,8 @@ export function writeGeminiConfig(settings: CliSettings): CliLaunch {
     telemetry: { enabled: false },
     ide: { enabled: false },
   });
+  // Issue 19: turn-end and action-required announcements for the tab's activity state.
+  merge(current, geminiAnnounceSettings());
   writeFileAtomic(file, JSON.stringify(current, null, 2) + "\n");
   return {
     env: {

@@ -6,6 +6,7 @@ import type { AgentCatalogue } from "../agents.js";
 import { HttpError } from "../http-error.js";
 import { shortName } from "../models/families.js";
 import { MAX_SIZE, MIN_SIZE } from "../sessions/protocol.js";
+import { sessionProcesses } from "../sessions/process-tree.js";
 import type { SessionManager } from "../sessions/session-manager.js";
 import { parseBody } from "./validate.js";
 
@@ -58,7 +59,9 @@ export function createSessionRoutes({ sessions, agents, projectsDir, env }: Sess
   });
 
   router.get("/api/sessions", (_req, res) => {
-    res.json(sessions.list());
+    // busy: something besides the session's first process runs (a command in a shell); the page asks before
+    // closing only then, as VS Code does.
+    res.json(sessions.list().map((s) => ({ ...s, busy: !s.exited && sessionProcesses(s.pid).length > 1 })));
   });
 
   router.delete("/api/sessions/:id", async (req, res) => {

@@ -27,6 +27,7 @@ export class SessionManager {
   private readonly sessions = new Map<string, Session>();
   private readonly lingerTimers = new Map<string, NodeJS.Timeout>();
   private readonly listeners = new Set<SessionListener>();
+  private readonly activityListeners = new Set<(session: Session) => void>();
   private closed = false;
 
   constructor(private readonly options: SessionManagerOptions) {}
@@ -55,6 +56,7 @@ export class SessionManager {
         logger: this.options.logger,
         onExit: (s) => this.emit("exited", s),
         onClients: (s) => this.onClients(s),
+        onActivity: (s) => this.emitActivity(s),
       });
     } catch (error) {
       throw new HttpError(500, "spawn_failed", `Could not start ${request.agent.label}: ${(error as Error).message}`);
@@ -83,6 +85,12 @@ export class SessionManager {
   subscribe(listener: SessionListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Listens to activity changes (state, message, program title) of every session. */
+  subscribeActivity(listener: (session: Session) => void): () => void {
+    this.activityListeners.add(listener);
+    return () => this.activityListeners.delete(listener);
   }
 
   /** Ends a session's processes, tells its clients, and forgets it; false when unknown. */
@@ -122,6 +130,17 @@ export class SessionManager {
   private clearLinger(id: string): void {
     clearTimeout(this.lingerTimers.get(id));
     this.lingerTimers.delete(id);
+  }
+
+  private emitActivity(session: Session): void {
+    if (!this.sessions.has(session.id)) return;
+    for (const listener of this.activityListeners) {
+      try {
+        listener(session);
+      } catch (error) {
+        this.options.logger.error({ err: error }, "activity listener failed");
+      }
+    }
   }
 
   private emit(event: "created" | "exited" | "removed", session: Session): void {

@@ -2,6 +2,7 @@ import { closeSync, constants, openSync } from "node:fs";
 import * as pty from "node-pty";
 import type { Logger } from "pino";
 import type { WebSocket } from "ws";
+import { Activity, type ActivityInfo } from "./activity.js";
 import { FlowControl, HIGH_WATERMARK, LOW_WATERMARK } from "./flow-control.js";
 import { PtyInput } from "./pty-input.js";
 import { isAlive, reapSession, signalSession } from "./process-tree.js";
@@ -31,6 +32,8 @@ export interface SessionOptions {
   readonly onExit?: (session: Session) => void;
   /** Called when the number of attached clients changes. */
   readonly onClients?: (session: Session) => void;
+  /** Called when the activity (state, the program's message or title) changes. */
+  readonly onActivity?: (session: Session) => void;
 }
 
 /** A session as the API lists it. */
@@ -43,6 +46,8 @@ export interface SessionInfo {
   readonly clients: number;
   readonly exited: boolean;
   readonly exitCode: number | null;
+  readonly exitSignal?: number;
+  readonly activity: ActivityInfo;
 }
 
 // Adaptive batching: a lone keystroke's echo goes out on the next turn of the event loop; while output
@@ -79,6 +84,8 @@ export class Session {
   readonly agent: string;
   readonly createdAt = new Date();
   title: string;
+  /** What the program is doing, from its output (see activity.ts). */
+  readonly activity: Activity;
   private readonly pty: pty.IPty;
   private readonly log: Logger;
   private readonly scrollback: Scrollback;
@@ -110,6 +117,7 @@ export class Session {
     this.log = options.logger.child({ session: options.id, agent: options.agent });
     this.scrollback = new Scrollback(options.scrollbackBytes);
     this.exitPromise = new Promise((resolve) => (this.resolveExit = resolve));
+    this.activity = new Activity({ onChange: () => options.onActivity?.(this) });
     const { launch } = options;
     this.pty = pty.spawn(launch.file, [...launch.args], {
       name: "xterm-256color",
@@ -122,7 +130,10 @@ export class Session {
     this.slaveFd = holdSlave(this.pty);
     this.input = inputFor(this.pty, this.log);
     // With encoding null node-pty hands out Buffers; its typings still say string.
-    this.pty.onData((data) => this.onOutput(data as unknown as Buffer));
+    this.pty.onData((data) => {
+      this.activity.output(data as unknown as Buffer);
+      this.onOutput(data as unknown as Buffer);
+    });
     this.pty.onExit(({ exitCode, signal }) => this.onExit(exitCode, signal));
     this.log.info({ pid: this.pty.pid, file: launch.file, cwd: launch.cwd, cols: this.cols, rows: this.rows }, "session started");
   }
@@ -149,6 +160,8 @@ export class Session {
       clients: this.clients.size,
       exited: this.exitedFlag,
       exitCode: this.exitCode,
+      ...(this.exitSignal ? { exitSignal: this.exitSignal } : {}),
+      activity: this.activity.info(),
     };
   }
 
@@ -189,6 +202,7 @@ export class Session {
   handle(socket: WebSocket, frame: ClientFrame): void {
     switch (frame.type) {
       case "input":
+        this.activity.input(frame.data);
         if (!this.exitedFlag && !this.input.write(frame.data)) {
           const client = this.findClient(socket);
           if (client) this.sendEvent(client, { type: "error", message: "input dropped: the program is not reading its input" });
@@ -370,6 +384,7 @@ export class Session {
     this.exitCode = exitCode;
     this.exitSignal = signal || undefined;
     this.log.info({ pid: this.pid, exitCode, signal }, "session exited");
+    this.activity.exited();
     for (const client of [...this.clients]) if (!client.queued) this.sendExit(client);
     this.resolveExit();
     this.options.onExit?.(this);

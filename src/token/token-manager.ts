@@ -103,7 +103,8 @@ export class TokenManager implements TokenSource {
     else if (this.rotation) state = "rotating";
     else state = this.failures > 0 ? "error" : "active";
     const lastError = held ? this.lastError : (lost?.message ?? this.lastError);
-    return { state, expiresAt: iso(held?.expiresAt), rotatedAt: iso(switchedAt), lastError };
+    const disabled = this.options.api ? {} : { disabled: this.options.disabledReason ?? "no workspace" };
+    return { state, expiresAt: iso(held?.expiresAt), rotatedAt: iso(switchedAt), lastError, ...disabled };
   }
 
   subscribe(listener: (token: string | undefined) => void): () => void {

@@ -13,6 +13,8 @@ export interface TokenStatus {
   /** ISO time of the last successful rotation or paste. */
   readonly rotatedAt: string | null;
   readonly lastError: string | null;
+  /** Why the gateway takes no token at all (no workspace, or the app's own credentials); absent when it does. */
+  readonly disabled?: string;
 }
 
 /** The owner's current PAT as its consumers see it (model proxy, sync); TokenManager implements it. */

@@ -136,6 +136,9 @@ describe("page features in Chromium", { timeout: 60_000 }, () => {
     await page.keyboard.press("Enter");
     await expect.poll(() => page.evaluate(() => document.activeElement?.classList.contains("xterm-helper-textarea"))).toBe(true);
 
+    // A command runs, so closing asks (an idle shell at its prompt closes without a question).
+    await page.keyboard.type("sleep 60\n");
+    await expect.poll(async () => (await gw.api("GET", "/api/sessions")).body.some((s: { busy: boolean }) => s.busy)).toBe(true);
     await page.keyboard.press("Control+Shift+W");
     const dialog = page.getByRole("dialog");
     await expect.poll(() => dialog.isVisible()).toBe(true);
@@ -231,7 +234,7 @@ describe("page features in Chromium", { timeout: 60_000 }, () => {
     const sync = await gw.api("GET", "/api/sync");
     if (sync.status === 200 && sync.body.length === 0) await expect.poll(() => value("status-sync")).toBe("no repositories");
     const token = await gw.api("GET", "/api/token");
-    if (token.status === 200) await expect.poll(() => value("status-token")).toBe(token.body.state);
+    if (token.status === 200) await expect.poll(() => value("status-token")).toBe(token.body.disabled ? "not used" : token.body.state);
 
     expect((await gw.api("GET", "/api/ide")).status).toBe(200);
     const button = page.getByRole("button", { name: /Open IDE/ });

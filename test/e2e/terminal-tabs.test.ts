@@ -163,11 +163,15 @@ describe("the page in Chromium", { timeout: 60_000 }, () => {
     expect(await screenText(page)).not.toContain("huge.log");
   });
 
-  it("closes a running tab after asking, and ends its session", async () => {
+  it("closes a tab running a command after asking, and ends its session", async () => {
     await openTab(page);
     const id = (await gw.api("GET", "/api/sessions")).body[0].id;
+    await run(page, "sleep 60");
+    await expect.poll(async () => (await gw.api("GET", "/api/sessions")).body[0].busy).toBe(true);
     await page.getByRole("button", { name: "Close Shell" }).click();
     const dialog = page.getByRole("dialog");
+    // The destructive choice is never the focused one.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Cancel");
     await dialog.getByRole("button", { name: "Cancel" }).click();
     expect(await page.locator("[role=tab]").count()).toBe(1);
     await page.getByRole("button", { name: "Close Shell" }).click();

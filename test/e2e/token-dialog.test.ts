@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { startFakeDatabricks, type FakeDatabricks } from "../fakes/databricks.js";
 import { launchBrowser, type TestBrowser } from "../helpers/browser.js";
 import { startGateway, type TestGateway } from "../helpers/gateway.js";
+import { openTab, waitForScreen } from "../helpers/ui.js";
 
 const OWNER = "owner@example.com";
 const OPTIONAL_ENDPOINTS = [/status of 404 .*\/api\/(me|token|sync|ide|models)\)$/];
@@ -32,28 +33,34 @@ describe("the Databricks token in the page", { timeout: 60_000 }, () => {
     expect(browser.errors).toEqual([]);
   });
 
-  it("asks for a token when an agent starts without one, shows a refusal, and accepts a good one", async () => {
+  it("asks for a token without taking the keyboard when an agent starts without one; Enter submits it", async () => {
     const token = page.locator("#status-token .status-value");
     await expect.poll(() => token.innerText()).toBe("missing");
     expect(await page.getByRole("button", { name: "Set token…" }).isVisible()).toBe(true);
 
-    await page.getByRole("button", { name: "New tab" }).click();
-    await page.getByRole("menuitem", { name: /^Echoer/ }).click();
+    // The agent tab says why it cannot answer yet; no dialog opens by itself, so keys still go to the agent.
+    await openTab(page, "Echoer");
+    await waitForScreen(page, "No Databricks token yet");
+    await new Promise((resolve) => setTimeout(resolve, 2000));
     const dialog = page.getByRole("dialog", { name: "Databricks token" });
-    await expect.poll(() => dialog.isVisible(), { timeout: 15_000 }).toBe(true);
-    expect(await dialog.innerText()).toContain("No usable Databricks token");
+    expect(await dialog.count()).toBe(0);
+    await page.keyboard.type("typed-for-the-agent");
+    await waitForScreen(page, "typed-for-the-agent");
 
+    await page.getByRole("button", { name: "Set token…" }).click();
+    await expect.poll(() => dialog.isVisible(), { timeout: 15_000 }).toBe(true);
     const rejected = fake.issueToken(OWNER);
     fake.tokens.find((t) => t.value === rejected)!.revoked = true;
     await dialog.getByRole("textbox", { name: "Personal access token" }).fill(rejected);
-    await dialog.getByRole("button", { name: "Use token" }).click();
+    // Enter submits (it used to press Cancel, the form's first button, and throw the token away).
+    await page.keyboard.press("Enter");
     await expect.poll(() => dialog.locator(".dialog-error").innerText()).not.toBe("");
     expect(await dialog.isVisible()).toBe(true);
     await browser.screenshot(page, "token-dialog");
 
     const good = fake.issueToken(OWNER);
     await dialog.getByRole("textbox", { name: "Personal access token" }).fill(good);
-    await dialog.getByRole("button", { name: "Use token" }).click();
+    await page.keyboard.press("Enter");
     await expect.poll(() => dialog.isVisible()).toBe(false);
     await expect.poll(() => token.innerText()).toMatch(/^(active|rotating)/);
     await expect.poll(() => token.innerText(), { timeout: 15_000 }).toMatch(/^active · expires in \d+ (min|h|s)$/);
@@ -64,5 +71,30 @@ describe("the Databricks token in the page", { timeout: 60_000 }, () => {
     const stored = await page.evaluate(() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage) + document.documentElement.outerHTML);
     expect(stored).not.toContain(good);
     expect(stored).not.toContain(rejected);
+  });
+});
+
+describe("local mode without a workspace", { timeout: 60_000 }, () => {
+  it("says the agents run on their own CLI configuration and asks for no token it would refuse", async () => {
+    const browser = await launchBrowser({ ignoreConsole: OPTIONAL_ENDPOINTS });
+    const gw = await startGateway({ file: { path: "gateway.yaml", text: CATALOGUE } });
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(gw.url + "/");
+      const token = page.locator("#status-token");
+      await expect.poll(() => token.locator(".status-value").innerText()).toBe("not used");
+      expect(await token.getAttribute("class")).not.toContain("warn");
+      expect(await page.getByRole("button", { name: "Set token…" }).isVisible()).toBe(false);
+      await expect.poll(() => page.locator('.start-agent[data-agent="echoer"]').innerText()).toContain("own CLI config");
+      await openTab(page, "Echoer");
+      await waitForScreen(page, "its own CLI configuration");
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(await page.getByRole("dialog").count()).toBe(0);
+      await browser.screenshot(page, "local-no-workspace");
+      expect(browser.errors).toEqual([]);
+    } finally {
+      await gw.dispose();
+      await browser.close();
+    }
   });
 });

@@ -37,6 +37,8 @@ export interface LaunchOptions {
   readonly viewport?: { width: number; height: number };
   /** Origins granted clipboard access (copy on select, Ctrl+Shift+C/V). */
   readonly clipboardOrigin?: string;
+  /** Phone emulation: touch events and a mobile viewport (meta viewport honoured). */
+  readonly mobile?: boolean;
   /** console.error lines to leave out of `errors` (e.g. 404s of endpoints a later issue builds). */
   readonly ignoreConsole?: readonly RegExp[];
 }
@@ -49,6 +51,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<TestBr
     headless: true,
     args: FLAGS,
     viewport: options.viewport ?? { width: 1280, height: 800 },
+    ...(options.mobile ? { hasTouch: true, isMobile: true, deviceScaleFactor: 2 } : {}),
   });
   if (options.clipboardOrigin) {
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: options.clipboardOrigin });
