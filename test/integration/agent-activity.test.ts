@@ -6,9 +6,10 @@ import { startFakeModelServing, type FakeModelServing } from "../fakes/model-ser
 import { openEvents, type EventReader } from "../helpers/events.js";
 import { startGateway, type TestGateway } from "../helpers/gateway.js";
 import { ScreenMirror } from "../helpers/screen.js";
+import { READY } from "../helpers/agent-tab.js";
+import { agentHomes } from "../../src/agents/homes.js";
 
 const OWNER = "owner@example.com";
-const READY = /\? for shortcuts/;
 const CLI_TIMEOUT_MS = 60_000;
 
 /**
@@ -81,7 +82,7 @@ describe("Claude Code's Notification hook", () => {
       expect((await gw.api("POST", "/api/token", { token: db.issueToken(OWNER) })).status).toBe(200);
       // A first tab writes the gateway's Claude settings; then its idle notice is shortened from 60 s to 1 s.
       const first = await gw.createSession({ agent: "claude" });
-      const file = path.join(gw.home, ".claude.json");
+      const file = path.join(agentHomes(gw.gateway.config).claude.configDir, ".claude.json");
       const state = JSON.parse(readFileSync(file, "utf8"));
       writeFileSync(file, JSON.stringify({ ...state, messageIdleNotifThresholdMs: 1000 }));
       await gw.api("DELETE", `/api/sessions/${first}`);
