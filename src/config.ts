@@ -41,6 +41,8 @@ export interface Config {
   readonly configFile: string | undefined;
   readonly logLevel: string;
   readonly sessionLingerMinutes: number;
+  /** MEMORY_HEADROOM_MB: memory kept free; a session or IDE start that would leave less is refused (503). */
+  readonly memoryHeadroomMb: number;
   readonly agents: readonly AgentSpec[];
   readonly limits: Limits;
   readonly databricks: {
@@ -158,6 +160,7 @@ export function loadConfig(env: Env, file?: ConfigFile): Config {
     configFile: file?.path,
     logLevel: oneOf(env, "LOG_LEVEL", ["trace", "debug", "info", "warn", "error", "fatal", "silent"], "info"),
     sessionLingerMinutes: integer(env, "SESSION_LINGER_MINUTES", 1, 525_600, 1440),
+    memoryHeadroomMb: integer(env, "MEMORY_HEADROOM_MB", 0, 1_048_576, 512),
     agents: parsed.agents.map((a) => ({ ...a, label: a.label ?? a.id })),
     limits: { ...DEFAULT_LIMITS, ...parsed.limits },
     databricks: {

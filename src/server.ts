@@ -26,6 +26,8 @@ import { createStaticRoutes } from "./routes/static.js";
 import { createSyncRoutes } from "./routes/sync.js";
 import { createTokenRoutes } from "./routes/token.js";
 import { createUploadRoutes } from "./routes/upload.js";
+import { createMemoryAdmission, preferForOomKill } from "./memory/admission.js";
+import { readMemory, type MemoryPaths } from "./memory/memory-info.js";
 import { SessionManager } from "./sessions/session-manager.js";
 import { createTerminalSocket } from "./sessions/terminal-socket.js";
 import { createSyncService, type SyncOptions, type SyncService } from "./sync/service.js";
@@ -54,6 +56,8 @@ export interface GatewayOptions {
   readonly ide?: IdeTimings;
   /** Replaces the AI Gateway probe (tests: never leave loopback). */
   readonly modelProbe?: Probe;
+  /** Where memory figures are read (tests: a fake cgroup directory). */
+  readonly memoryPaths?: MemoryPaths;
 }
 
 /** The running gateway: one HTTP server for the page, the API and every WebSocket. */
@@ -120,6 +124,14 @@ export function createServer(options: GatewayOptions): Gateway {
   const terminalSocket = createTerminalSocket({ sessions, maxFrameBytes: config.limits.maxFrameBytes, logger });
   const ide = createIde({ config, logger, root, searchPath, env: () => baseEnv, ...options.ide });
   const upgrades: UpgradeRoute[] = [terminalSocket, ide.upgrade];
+  const memory = createMemoryAdmission({
+    headroomBytes: config.memoryHeadroomMb * 2 ** 20,
+    ideRunning: () => ide.manager.current === "running" || ide.manager.current === "starting",
+    logger: logger.child({ component: "memory" }),
+    read: () => readMemory(options.memoryPaths),
+  });
+  // Agents before the gateway when the container runs out of memory (see CHILD_OOM_SCORE_ADJ).
+  sessions.subscribe((event, session) => event === "created" && preferForOomKill(session.pid, logger));
   const sync = config.databricks.host
     ? createSyncService({
         host: config.databricks.host,
@@ -153,6 +165,7 @@ export function createServer(options: GatewayOptions): Gateway {
   app.use(createTokenRoutes({ tokens }));
   app.use(createSyncRoutes({ sync }));
   app.use(createModelRoutes({ models }));
+  app.use(memory.routes);
   app.use(createSessionRoutes({ sessions, agents, projectsDir: config.projectsDir, env: () => baseEnv }));
   app.use(ide.apiRoutes);
   app.use(createStaticRoutes({ root }));

@@ -32,6 +32,7 @@ export class StatusBar {
     this.token = item("status-token", "Token");
     this.sync = item("status-sync", "Sync");
     this.models = item("status-models", "Models");
+    this.memory = item("status-memory", "Memory");
     this.tokenButton = el("button", { type: "button", class: "status-button", hidden: true, onclick: () => onTokenClick(this.tokenState) }, "Set token…");
     this.token.node.append(this.tokenButton);
     this.ideState = el("span", { class: "ide-state" });
@@ -40,7 +41,7 @@ export class StatusBar {
       { type: "button", class: "ide-button", id: "open-ide", disabled: true, title: "Checking whether the IDE is available…", onclick: () => this.openIde() },
       ["Open IDE", this.ideState],
     );
-    element.replaceChildren(this.activity, el("span", { class: "status-spacer" }), this.email.node, this.token.node, this.models.node, this.sync.node, this.ide);
+    element.replaceChildren(this.activity, el("span", { class: "status-spacer" }), this.email.node, this.token.node, this.models.node, this.sync.node, this.memory.node, this.ide);
     this.visibility = () => document.visibilityState === "visible" && this.refresh();
     document.addEventListener("visibilitychange", this.visibility);
     this.timer = setInterval(() => document.visibilityState === "visible" && this.refresh(), POLL_MS);
@@ -61,6 +62,7 @@ export class StatusBar {
       optional("api/ide"),
       optional("api/models"),
     ]);
+    void optional("api/memory").then((res) => this.renderMemory(res));
     this.renderMe(me);
     this.renderModels(models);
     this.renderToken(token);
@@ -110,6 +112,22 @@ export class StatusBar {
     const needsToken = this.needsToken() || t.state === "error";
     node.classList.toggle("warn", needsToken);
     this.tokenButton.hidden = !needsToken;
+  }
+
+  /** Memory in use of the container's limit (GET /api/memory); warns when a new start would be refused. */
+  renderMemory(res) {
+    const m = res.ok ? res.value : undefined;
+    const { value, node } = this.memory;
+    if (!m || !(m.limitBytes > 0)) {
+      value.textContent = "-";
+      node.title = res.missing ? "Memory use is not available on this gateway yet" : "Memory use could not be read";
+      return;
+    }
+    const gib = (bytes) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+    value.textContent = `${gib(m.usedBytes)} / ${gib(m.limitBytes)}`;
+    node.classList.toggle("warn", m.availableBytes < m.headroomBytes + 512 * 2 ** 20);
+    node.title = `${gib(m.availableBytes)} free (${m.source === "meminfo" ? "the machine's memory" : "the container's limit"}); ` +
+      `new sessions and the IDE are refused below ${gib(m.headroomBytes)} free plus what they need`;
   }
 
   renderSync(res) {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { preferForOomKill } from "../memory/admission.js";
 import { readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import type { Logger } from "pino";
@@ -50,6 +51,7 @@ export class CodeServerProcess {
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.pid = this.child.pid ?? -1;
+    preferForOomKill(this.child.pid, options.logger);
     const log = options.logger;
     for (const stream of [this.child.stdout!, this.child.stderr!]) {
       let partial = "";

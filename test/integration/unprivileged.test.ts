@@ -1,9 +1,10 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { accessSync, chmodSync, chownSync, constants, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { accessSync, chmodSync, chownSync, constants, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHILD_OOM_SCORE_ADJ } from "../../src/memory/admission.js";
 import { packageRoot } from "../../src/paths.js";
 import { startFakeDatabricks, type FakeDatabricks } from "../fakes/databricks.js";
 import { codeServerBin } from "../helpers/code-server.js";
@@ -82,13 +83,17 @@ describe.skipIf(!isRoot)("as an unprivileged user (the built gateway, HOME elsew
     chownSync(home, uid, gid);
     await buildPackage(path.join(work, "pkg"));
     const ide = await reachableCodeServer(path.join(work, "code-server"));
+    // This Node may also live under root's HOME (CI's Node 22): the user gets a link to it in a folder it can read.
+    const node = path.join(work, "bin/node");
+    mkdirSync(path.dirname(node));
+    await run("cp", ["-l", realpathSync(process.execPath), node]).catch(() => run("cp", [process.execPath, node]));
     fake = await startFakeDatabricks();
-    child = spawn(process.execPath, [path.join(work, "pkg/dist/src/main.js")], {
+    child = spawn(node, [path.join(work, "pkg/dist/src/main.js")], {
       cwd: home,
       uid,
       gid,
       env: {
-        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        PATH: `${path.dirname(node)}:${process.env.PATH ?? "/usr/bin:/bin"}`,
         HOME: home,
         SHELL: "/bin/bash",
         LANG: "C.UTF-8",
@@ -119,6 +124,9 @@ describe.skipIf(!isRoot)("as an unprivileged user (the built gateway, HOME elsew
     expect(created.status).toBe(201);
     const { id, pid } = (await created.json()) as { id: string; pid: number };
     expect(readFileSync(`/proc/${pid}/status`, "utf8")).toMatch(new RegExp(`^Uid:\\s+${uid}\\s`, "m"));
+    // Raised without privilege, so the kernel picks the shell (and any agent) before the gateway.
+    expect(readFileSync(`/proc/${pid}/oom_score_adj`, "utf8").trim()).toBe(String(CHILD_OOM_SCORE_ADJ));
+    expect(readFileSync(`/proc/${child!.pid}/oom_score_adj`, "utf8").trim()).toBe("0");
     const term = await TerminalClient.open(`${url.replace(/^http/, "ws")}/api/sessions/${id}/ws`);
 
     term.input("echo unpriv-$((6*7)) $(id -u) $HOME\r");
