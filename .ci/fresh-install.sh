@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
 # A newcomer's first run: a fresh clone of HEAD, `npm ci`, then `npm start` opens a shell session that echoes
 # (.ci/smoke.mjs). With --no-compiler, PATH holds no C/C++ compiler, make or python (as in a Databricks Apps
-# container), so nothing may build from source at install time.
+# container), so nothing may build from source at install time. With --omit-dev, devDependencies are left out, as
+# Databricks Apps do when NODE_ENV=production: `npm start`'s build must need only dependencies.
 #
-#   .ci/fresh-install.sh NODE_BIN_DIR [--no-compiler]      (NODE_BIN_DIR from .ci/node.sh)
+#   .ci/fresh-install.sh NODE_BIN_DIR [--no-compiler] [--omit-dev]      (NODE_BIN_DIR from .ci/node.sh)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 node_bin="${1:?a directory with node and npm}"
 no_compiler=false
-[ "${2:-}" = --no-compiler ] && no_compiler=true
+ci_flags=()
+for flag in "${@:2}"; do
+  case "$flag" in
+    --no-compiler) no_compiler=true ;;
+    --omit-dev) ci_flags+=(--omit=dev) ;;
+    *) echo "fresh-install: unknown flag $flag" >&2; exit 2 ;;
+  esac
+done
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/gw-fresh-XXXXXX")"
 trap 'rm -rf "$work"' EXIT
@@ -37,8 +45,8 @@ if $no_compiler; then
 fi
 
 cd "$work/clone"
-echo "==> fresh clone: node $(PATH="$path" node --version), npm $(PATH="$path" npm --version)$($no_compiler && echo ', no compiler on PATH')"
+echo "==> fresh clone: node $(PATH="$path" node --version), npm $(PATH="$path" npm --version)$($no_compiler && echo ', no compiler on PATH') ${ci_flags[*]:-}"
 started=$SECONDS
-PATH="$path" npm ci --no-audit --no-fund --prefer-offline --loglevel=warn
+PATH="$path" npm ci --no-audit --no-fund --prefer-offline --loglevel=warn ${ci_flags[@]+"${ci_flags[@]}"}
 echo "==> npm ci: $((SECONDS - started)) s"
 PATH="$path" node "$root/.ci/smoke.mjs" "$work/clone"
