@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { preferForOomKill } from "../memory/admission.js";
 import { readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import type { Logger } from "pino";
+import { preferForOomKill } from "../memory/admission.js";
 import { isAlive, reapSession, signalSession } from "../sessions/process-tree.js";
 
 /** Lines of code-server's output kept for the "failed" state's message. */
