@@ -127,6 +127,7 @@ export function createServer(options: GatewayOptions): Gateway {
   const memory = createMemoryAdmission({
     headroomBytes: config.memoryHeadroomMb * 2 ** 20,
     ideRunning: () => ide.manager.current === "running" || ide.manager.current === "starting",
+    ideInstalled: () => ide.manager.bin() !== undefined,
     logger: logger.child({ component: "memory" }),
     read: () => readMemory(options.memoryPaths),
   });
@@ -156,6 +157,7 @@ export function createServer(options: GatewayOptions): Gateway {
   // Everything registered after this line is the owner's only; /healthz above is the one exception.
   app.use(guard.http);
   // code-server under /ide/ (exempt from the page's CSP above: the workbench brings its own).
+  app.use("/ide", memory.ideVisits);
   app.use(ide.proxyRoutes);
   // Before the JSON parser: an uploaded .json file is a file, not a request body to parse (or refuse at 64 kB).
   app.use(createUploadRoutes({ uploadsDir: config.uploadsDir, maxBytes: config.limits.maxUploadBytes }));

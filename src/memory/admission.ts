@@ -27,6 +27,8 @@ export interface AdmissionOptions {
   readonly headroomBytes: number;
   /** True while code-server runs or starts (starting it again adds nothing). */
   readonly ideRunning: () => boolean;
+  /** True when there is a code-server to start (a visit to /ide/ starts it then). */
+  readonly ideInstalled: () => boolean;
   readonly logger: Logger;
   /** The figures; readMemory() unless a test points it at a fake cgroup. */
   readonly read?: () => MemoryInfo;
@@ -35,6 +37,8 @@ export interface AdmissionOptions {
 /** GET /api/memory, and a 503 before POST /api/sessions or POST /api/ide/start when memory is short. */
 export interface MemoryAdmission {
   readonly routes: Router;
+  /** Mount at /ide before the IDE's proxy: a visit there starts code-server, so it is admitted like a start. */
+  readonly ideVisits: Router;
   /** Throws HttpError 503 when starting `kind` would leave less than the headroom free. */
   check(kind: StartKind, what: string): void;
 }
@@ -72,7 +76,12 @@ export function createMemoryAdmission(options: AdmissionOptions): MemoryAdmissio
     if (!options.ideRunning()) check("ide", "the IDE");
     next();
   });
-  return { routes, check };
+  const ideVisits = Router();
+  ideVisits.use((_req, _res, next) => {
+    if (!options.ideRunning() && options.ideInstalled()) check("ide", "the IDE");
+    next();
+  });
+  return { routes, ideVisits, check };
 }
 
 /** Makes a child (and what it starts later) the kernel's first choice when memory runs out; never throws. */

@@ -65,6 +65,11 @@ describe("memory-aware admission", () => {
     expect(refused.status).toBe(503);
     expect(refused.body.error.message).toMatch(/^Not enough memory to start the IDE: 4\.7 GiB of 6\.0 GiB in use .*1\.3 GiB free; it needs about 1\.0 GiB/);
     expect(tg.gateway.ide.manager.pid).toBeUndefined();
+    // A visit to /ide/ starts code-server too: admitted the same way (a browser gets the message as a page).
+    const visit = await fetch(`${tg.url}/ide/`, { headers: { accept: "text/html" } });
+    expect(visit.status).toBe(503);
+    expect(await visit.text()).toContain("Not enough memory to start the IDE: 4.7 GiB of 6.0 GiB in use");
+    expect(tg.gateway.ide.manager.current).toBe("stopped");
 
     cgroup.v2(6144, 3000);
     const started = await tg.api("POST", "/api/ide/start?wait=1");
