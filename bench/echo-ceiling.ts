@@ -5,7 +5,7 @@
  * Usage: node echo-ceiling.js; prints the URL, then serves until killed.
  */
 import http from "node:http";
-import * as pty from "node-pty";
+import * as pty from "@lydell/node-pty";
 import { WebSocketServer } from "ws";
 import { echoScript } from "./programs.js";
 

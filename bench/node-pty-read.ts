@@ -3,7 +3,7 @@
  * gateway's session, sends Enter after READY, and counts the bytes that follow until the PTY closes.
  * Usage: node node-pty-read.js <file>; prints {"bytes","ms","cpuMs"} as JSON.
  */
-import * as pty from "node-pty";
+import * as pty from "@lydell/node-pty";
 import { READY, streamScript } from "./programs.js";
 
 const file = process.argv[2];

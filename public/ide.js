@@ -43,7 +43,7 @@ async function poll() {
   }
   if (status.state === "absent") {
     if (installButton) installButton.hidden = install.state === "running";
-    if (install.state === "running") show("Installing code-server (1-3 minutes)...", install.lines.join("\n"));
+    if (install.state === "running") show(installing(install.progress), install.lines.join("\n"));
     else if (install.state === "failed") show("The install failed; see its output below. You can try again.", install.lines.join("\n"));
     else if (install.state === "done") show("Installed; starting the IDE...", install.lines.join("\n"));
   } else if (status.state === "failed") {
@@ -78,3 +78,14 @@ installButton?.addEventListener("click", async () => {
 });
 
 void poll();
+
+/** The install's headline: the release download's bytes, then unpacking (GET /api/ide's install.progress). */
+function installing(progress) {
+  const mb = (bytes) => (bytes / 1e6).toFixed(1);
+  if (progress?.phase === "download") {
+    return `Downloading code-server: ${mb(progress.bytes)}${progress.totalBytes ? ` of ${mb(progress.totalBytes)}` : ""} MB...`;
+  }
+  if (progress?.phase === "verify") return "Checking the download...";
+  if (progress?.phase === "unpack") return "Unpacking code-server...";
+  return "Installing code-server...";
+}

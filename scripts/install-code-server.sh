@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the pinned, known-good code-server and the Node.js it runs on into a cache directory.
+# Installs the pinned, known-good code-server and the Node.js it runs on into a cache directory, from npm (the
+# "npm build": CI uses it; the page's Install tries code-server's release archive first, see src/ide/release-archive.ts).
 #
 #   scripts/install-code-server.sh [--dir DIR]
 #
@@ -22,7 +23,7 @@ dir="${CODE_SERVER_DIR:-$HOME/.cache/agent-terminal-gateway/code-server-$version
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) dir="${2:?--dir needs a directory}"; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "install-code-server: unknown argument $1" >&2; exit 2 ;;
   esac
 done

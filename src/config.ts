@@ -2,6 +2,7 @@ import { homedir } from "node:os";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { DEFAULT_RELEASE_BASE_URL } from "./ide/release-archive.js";
 
 /** The product's name: the state directory and log lines carry it. */
 export const PRODUCT = "agent-terminal-gateway";
@@ -41,6 +42,8 @@ export interface Config {
   readonly configFile: string | undefined;
   readonly logLevel: string;
   readonly sessionLingerMinutes: number;
+  /** MEMORY_HEADROOM_MB: memory kept free; a session or IDE start that would leave less is refused (503). */
+  readonly memoryHeadroomMb: number;
   readonly agents: readonly AgentSpec[];
   readonly limits: Limits;
   readonly databricks: {
@@ -57,7 +60,12 @@ export interface Config {
   /** ANTHROPIC_MODEL, CODEX_MODEL, GEMINI_MODEL: when set, they win over the models discovered per workspace. */
   readonly models: { readonly anthropic?: string; readonly codex?: string; readonly gemini?: string };
   readonly token: { readonly rotationIntervalSeconds: number; readonly lifetimeSeconds: number };
-  readonly ide: { readonly idleMinutes: number; readonly codeServerBin: string | undefined };
+  readonly ide: {
+    readonly idleMinutes: number;
+    readonly codeServerBin: string | undefined;
+    /** CODE_SERVER_RELEASE_URL: where "Install" downloads code-server's release archive (<url>/v<version>/<archive>). */
+    readonly releaseBaseUrl: string;
+  };
 }
 
 /** An invalid setting: names the setting; main.ts prints it and exits with code 2. */
@@ -159,6 +167,7 @@ export function loadConfig(env: Env, file?: ConfigFile): Config {
     configFile: file?.path,
     logLevel: oneOf(env, "LOG_LEVEL", ["trace", "debug", "info", "warn", "error", "fatal", "silent"], "info"),
     sessionLingerMinutes: integer(env, "SESSION_LINGER_MINUTES", 1, 525_600, 1440),
+    memoryHeadroomMb: integer(env, "MEMORY_HEADROOM_MB", 0, 1_048_576, 512),
     agents: parsed.agents.map((a) => ({ ...a, label: a.label ?? a.id })),
     limits: { ...DEFAULT_LIMITS, ...parsed.limits },
     databricks: {
@@ -181,6 +190,7 @@ export function loadConfig(env: Env, file?: ConfigFile): Config {
     ide: {
       idleMinutes: integer(env, "IDE_IDLE_MINUTES", 1, 10_080, 30),
       codeServerBin: nonEmpty(env.CODE_SERVER_BIN),
+      releaseBaseUrl: httpUrl(env, "CODE_SERVER_RELEASE_URL", DEFAULT_RELEASE_BASE_URL),
     },
   });
 }
@@ -222,6 +232,13 @@ function parseFile(file: ConfigFile): z.output<typeof fileSchema> {
     ids.add(agent.id);
   }
   return result.data;
+}
+
+function httpUrl(env: Env, name: string, fallback: string): string {
+  const value = nonEmpty(env[name]);
+  if (value === undefined) return fallback;
+  if (!/^https?:\/\/[^\s/]+/.test(value)) throw new ConfigError(name, "must be an http:// or https:// URL");
+  return value.replace(/\/+$/, "");
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

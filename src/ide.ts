@@ -17,6 +17,8 @@ export interface IdeTimings {
   readonly startTimeoutMs?: number;
   /** A proxied request whose upstream socket stays silent this long ends with a 502 (default 60 s). */
   readonly upstreamTimeoutMs?: number;
+  /** A release download with no byte for this long fails (default 30 s). */
+  readonly installStallMs?: number;
 }
 
 export interface IdeOptions extends IdeTimings {
@@ -59,7 +61,19 @@ export function createIde(options: IdeOptions): Ide {
     env,
     logger,
   });
-  const installer = new Installer({ script: path.join(root, "scripts", "install-code-server.sh"), env, cwd: root, logger });
+  const installer = new Installer({
+    script: path.join(root, "scripts", "install-code-server.sh"),
+    release: {
+      version: pins.version,
+      baseUrl: config.ide.releaseBaseUrl,
+      dir: defaultInstallDir(config.home, pins.version),
+      sha256: pins.releaseSha256?.[process.arch],
+      stallMs: options.installStallMs,
+    },
+    env,
+    cwd: root,
+    logger,
+  });
   const proxy = createIdeProxy({ manager, logger, timeoutMs: options.upstreamTimeoutMs });
   return {
     manager,

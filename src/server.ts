@@ -28,6 +28,8 @@ import { createStaticRoutes } from "./routes/static.js";
 import { createSyncRoutes } from "./routes/sync.js";
 import { createTokenRoutes } from "./routes/token.js";
 import { createUploadRoutes } from "./routes/upload.js";
+import { createMemoryAdmission, preferForOomKill } from "./memory/admission.js";
+import { readMemory, type MemoryPaths } from "./memory/memory-info.js";
 import { SessionManager } from "./sessions/session-manager.js";
 import { createTerminalSocket } from "./sessions/terminal-socket.js";
 import { createSyncService, type SyncOptions, type SyncService } from "./sync/service.js";
@@ -56,6 +58,8 @@ export interface GatewayOptions {
   readonly ide?: IdeTimings;
   /** The events channel's per-reader bound and status interval (tests shorten them). */
   readonly events?: Partial<Pick<EventsOptions, "maxBufferedBytes" | "maxClients" | "statusIntervalMs">>;
+  /** Where memory figures are read (tests: a fake cgroup directory). */
+  readonly memoryPaths?: MemoryPaths;
 }
 
 /** The running gateway: one HTTP server for the page, the API and every WebSocket. */
@@ -122,6 +126,15 @@ export function createServer(options: GatewayOptions): Gateway {
   const terminalSocket = createTerminalSocket({ sessions, maxFrameBytes: config.limits.maxFrameBytes, logger });
   const ide = createIde({ config, logger, root, searchPath, env: () => baseEnv, ...options.ide });
   const upgrades: UpgradeRoute[] = [terminalSocket, ide.upgrade];
+  const memory = createMemoryAdmission({
+    headroomBytes: config.memoryHeadroomMb * 2 ** 20,
+    ideRunning: () => ide.manager.current === "running" || ide.manager.current === "starting",
+    ideInstalled: () => ide.manager.bin() !== undefined,
+    logger: logger.child({ component: "memory" }),
+    read: () => readMemory(options.memoryPaths),
+  });
+  // Agents before the gateway when the container runs out of memory (see CHILD_OOM_SCORE_ADJ).
+  sessions.subscribe((event, session) => event === "created" && preferForOomKill(session.pid, logger));
   const sync = config.databricks.host
     ? createSyncService({
         host: config.databricks.host,
@@ -144,6 +157,7 @@ export function createServer(options: GatewayOptions): Gateway {
       { type: "sync", read: () => sync?.status() ?? [] },
       { type: "ide", read: async () => ({ ...(await ide.manager.status()), install: ide.installer.status() }) },
       { type: "models", read: () => models.info() },
+      { type: "memory", read: () => memory.status() },
     ],
     ...options.events,
   });
@@ -158,6 +172,7 @@ export function createServer(options: GatewayOptions): Gateway {
   // Everything registered after this line is the owner's only; /healthz above is the one exception.
   app.use(guard.http);
   // code-server under /ide/ (exempt from the page's CSP above: the workbench brings its own).
+  app.use("/ide", memory.ideVisits);
   app.use(ide.proxyRoutes);
   // Before the JSON parser: an uploaded .json file is a file, not a request body to parse (or refuse at 64 kB).
   app.use(createUploadRoutes({ uploadsDir: config.uploadsDir, maxBytes: config.limits.maxUploadBytes }));
@@ -167,6 +182,7 @@ export function createServer(options: GatewayOptions): Gateway {
   app.use(createTokenRoutes({ tokens }));
   app.use(createSyncRoutes({ sync }));
   app.use(createModelRoutes({ models }));
+  app.use(memory.routes);
   app.use(createSessionRoutes({ sessions, agents, projectsDir: config.projectsDir, env: () => baseEnv }));
   app.use(ide.apiRoutes);
   app.use(createEventRoutes({ events }));

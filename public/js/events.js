@@ -2,7 +2,7 @@
 // so the page does not poll. EventSource reconnects by itself; each (re)connect starts with a "hello" snapshot.
 
 /** Event types the gateway sends besides "hello" (src/events/events.ts). */
-const TYPES = ["session-created", "session-exited", "session-removed", "activity", "token", "sync", "ide", "models", "shutdown"];
+const TYPES = ["session-created", "session-exited", "session-removed", "activity", "token", "sync", "ide", "models", "memory", "shutdown"];
 
 /**
  * Listens to the gateway. onHello(snapshot) on every connect, onEvent(type, data) per change,

@@ -31,6 +31,7 @@ export class StatusBar {
     this.token = item("status-token", "Token");
     this.sync = item("status-sync", "Sync");
     this.models = item("status-models", "Models");
+    this.memory = item("status-memory", "Memory");
     this.tokenButton = el("button", { type: "button", class: "status-button", hidden: true, onclick: () => onTokenClick(this.tokenState) }, "Set token…");
     this.token.node.append(this.tokenButton);
     this.ideState = el("span", { class: "ide-state" });
@@ -41,9 +42,9 @@ export class StatusBar {
     );
     // Details that were only hover titles: each item opens them on click, Enter or a tap (keyboard and touch).
     this.detailsPanel = el("div", { class: "status-details", id: "status-details", role: "dialog", "aria-label": "Details", hidden: true });
-    for (const it of [this.email, this.token, this.models, this.sync]) this.makeDetails(it.node);
+    for (const it of [this.email, this.token, this.models, this.sync, this.memory]) this.makeDetails(it.node);
     this.gateway = el("span", { class: "status-item status-gateway", id: "status-gateway", role: "status", hidden: true });
-    element.replaceChildren(this.activity, this.gateway, el("span", { class: "status-spacer" }), this.email.node, this.token.node, this.models.node, this.sync.node, this.ide, this.detailsPanel);
+    element.replaceChildren(this.activity, this.gateway, el("span", { class: "status-spacer" }), this.email.node, this.token.node, this.models.node, this.sync.node, this.memory.node, this.ide, this.detailsPanel);
     this.element = element;
     void this.refresh();
   }
@@ -94,6 +95,7 @@ export class StatusBar {
     else if (type === "sync") this.renderSync(res);
     else if (type === "ide") this.renderIde(res);
     else if (type === "models") this.renderModels(res);
+    else if (type === "memory") this.renderMemory(res);
   }
 
   /** Whether the gateway answers: "stopped" (it said so), "unreachable", or "" (fine). */
@@ -117,6 +119,7 @@ export class StatusBar {
       optional("api/ide"),
       optional("api/models"),
     ]);
+    void optional("api/memory").then((res) => this.renderMemory(res));
     this.renderMe(me);
     this.renderModels(models);
     this.renderToken(token);
@@ -202,6 +205,22 @@ export class StatusBar {
     const needsToken = this.needsToken() || t.state === "error";
     node.classList.toggle("warn", needsToken);
     this.tokenButton.hidden = !needsToken;
+  }
+
+  /** Memory in use of the container's limit (GET /api/memory); warns when a new start would be refused. */
+  renderMemory(res) {
+    const m = res.ok ? res.value : undefined;
+    const { value, node } = this.memory;
+    if (!m || !(m.limitBytes > 0)) {
+      value.textContent = "-";
+      node.title = res.missing ? "Memory use is not available on this gateway yet" : "Memory use could not be read";
+      return;
+    }
+    const gib = (bytes) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+    value.textContent = `${gib(m.usedBytes)} / ${gib(m.limitBytes)}`;
+    node.classList.toggle("warn", m.availableBytes < m.headroomBytes + 512 * 2 ** 20);
+    node.title = `${gib(m.availableBytes)} free (${m.source === "meminfo" ? "the machine's memory" : "the container's limit"}); ` +
+      `new sessions and the IDE are refused below ${gib(m.headroomBytes)} free plus what they need`;
   }
 
   renderSync(res) {

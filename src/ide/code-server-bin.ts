@@ -8,13 +8,15 @@ import { isExecutable } from "../paths.js";
 export interface CodeServerPins {
   readonly version: string;
   readonly node: string;
+  /** SHA-256 of the release archive per Node arch (x64, arm64), where known; else a published .sha256 is used. */
+  readonly releaseSha256?: Readonly<Record<string, string>>;
 }
 
 /** Reads the pins from the gateway's package.json. */
 export function readPins(packageRoot: string): CodeServerPins {
   const pkg = JSON.parse(readFileSync(path.join(packageRoot, "package.json"), "utf8")) as { codeServer?: CodeServerPins };
   if (!pkg.codeServer?.version) throw new Error("package.json has no codeServer.version");
-  return { version: pkg.codeServer.version, node: pkg.codeServer.node };
+  return { version: pkg.codeServer.version, node: pkg.codeServer.node, releaseSha256: pkg.codeServer.releaseSha256 };
 }
 
 /** Where scripts/install-code-server.sh puts the pinned version by default, for a given HOME. */

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import type { Logger } from "pino";
+import { preferForOomKill } from "../memory/admission.js";
 import { isAlive, reapSession, signalSession } from "../sessions/process-tree.js";
 
 /** Lines of code-server's output kept for the "failed" state's message. */
@@ -50,6 +51,7 @@ export class CodeServerProcess {
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.pid = this.child.pid ?? -1;
+    preferForOomKill(this.child.pid, options.logger);
     const log = options.logger;
     for (const stream of [this.child.stdout!, this.child.stderr!]) {
       let partial = "";

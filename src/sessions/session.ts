@@ -1,5 +1,5 @@
 import { closeSync, constants, openSync } from "node:fs";
-import * as pty from "node-pty";
+import * as pty from "@lydell/node-pty";
 import type { Logger } from "pino";
 import type { WebSocket } from "ws";
 import { Activity, type ActivityInfo } from "./activity.js";

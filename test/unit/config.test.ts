@@ -91,4 +91,14 @@ describe("loadConfig", () => {
     expect(text).not.toContain("sp-secret");
     expect(text).toContain("[redacted]");
   });
+
+  it("reads the memory headroom and the code-server release URL, and rejects bad ones", () => {
+    expect(loadConfig(base)).toMatchObject({ memoryHeadroomMb: 512, ide: { releaseBaseUrl: "https://github.com/coder/code-server/releases/download" } });
+    expect(loadConfig({ ...base, MEMORY_HEADROOM_MB: "0", CODE_SERVER_RELEASE_URL: "http://mirror.local/cs/" })).toMatchObject({
+      memoryHeadroomMb: 0,
+      ide: { releaseBaseUrl: "http://mirror.local/cs" },
+    });
+    expect(configError({ MEMORY_HEADROOM_MB: "-1" }).setting).toBe("MEMORY_HEADROOM_MB");
+    expect(configError({ CODE_SERVER_RELEASE_URL: "file:///etc" }).message).toBe("CODE_SERVER_RELEASE_URL: must be an http:// or https:// URL");
+  });
 });
