@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { ConfigError, loadConfig, redactConfig, type ConfigFile } from "./config.js";
+import { keyedUrl } from "./auth/local-key.js";
 import { createLogger } from "./logger.js";
 import { createServer } from "./server.js";
 
@@ -21,13 +22,18 @@ async function main(): Promise<void> {
   if (!config.appMode) {
     logger.warn("local mode: no owner check (neither DATABRICKS_APP_NAME nor APP_OWNER is set); listening on loopback only");
   }
+  if (!config.appMode && !config.localAuth.required) {
+    logger.warn("GATEWAY_AUTH=none: NO KEY CHECK. Every local user and every local process can open a shell here as this user");
+  }
   const gateway = createServer({ config, logger, env: process.env });
+  let url: string;
   try {
-    await gateway.listen();
+    url = await gateway.listen();
   } catch (error) {
     logger.fatal({ err: error }, "cannot listen");
     process.exit(1);
   }
+  announce(url, gateway.localKey, config.appMode);
 
   const shutdown = (signal: string) => {
     logger.info({ signal }, "shutting down");
@@ -45,6 +51,21 @@ async function main(): Promise<void> {
   };
   process.once("SIGTERM", () => shutdown("SIGTERM"));
   process.once("SIGINT", () => shutdown("SIGINT"));
+}
+
+/**
+ * Local mode: the address to open, with its key, as Jupyter prints it. Written to stderr as plain text, not as a
+ * log line: it is the one place the key is shown, and log collectors have no business with it.
+ */
+function announce(url: string, key: string | undefined, appMode: boolean): void {
+  if (appMode) return;
+  if (key === undefined) {
+    process.stderr.write(
+      `\n  !!! GATEWAY_AUTH=none: the key check is OFF. Anyone who can reach ${url} gets a shell as this user. !!!\n\n`,
+    );
+    return;
+  }
+  process.stderr.write(`\n  agent-terminal-gateway is running. Open this address (it carries the key):\n\n    ${keyedUrl(url, key)}\n\n`);
 }
 
 /** GATEWAY_CONFIG names the YAML file; without it, gateway.yaml in the working directory when present. */

@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import { AgentCatalogue } from "./agents.js";
 import { bundledBinDirs } from "./agents/bundled-clis.js";
 import { createLocalGuard, type Guard } from "./auth/guard.js";
+import { randomLocalKey } from "./auth/local-key.js";
 import { OwnerResolver, type OwnerRetryOptions } from "./auth/owner.js";
 import { createOwnerGuard } from "./auth/owner-guard.js";
 import { createSecurityHeaders } from "./auth/security-headers.js";
@@ -72,6 +73,8 @@ export interface Gateway {
   readonly sync: SyncService | undefined;
   /** The model route, the loopback model proxy and the CLIs' configuration. */
   readonly models: ModelService;
+  /** Local mode's key (GATEWAY_TOKEN or a fresh one); undefined in app mode and with GATEWAY_AUTH=none. */
+  readonly localKey: string | undefined;
   /** Listens on the configured host and port (0 picks a free port); resolves with the base URL. */
   listen(): Promise<string>;
   /** Ends every session and subsystem and closes the server. */
@@ -105,7 +108,8 @@ export function createServer(options: GatewayOptions): Gateway {
     logger: logger.child({ component: "sessions" }),
   });
   const owner = config.appMode ? createOwnerResolver(config, logger, options.ownerRetry) : undefined;
-  const guard = options.guard ?? (owner ? createOwnerGuard({ owner, logger }) : createLocalGuard());
+  const localKey = !config.appMode && config.localAuth.required ? (config.localAuth.token ?? randomLocalKey()) : undefined;
+  const guard = options.guard ?? (owner ? createOwnerGuard({ owner, logger }) : createLocalGuard({ key: localKey }));
   const tokens = createTokens(options, sessions, () => owner?.owner());
   const agentNotice = createAgentNotice({ sessions, tokens });
   const models = new ModelService({ config, tokens, logger, probe: options.modelProbe });
@@ -192,6 +196,7 @@ export function createServer(options: GatewayOptions): Gateway {
     upgrades,
     sync,
     models,
+    localKey,
     listen: async () => {
       guard.start?.();
       owner?.start(); // a no-op when the guard started it; a test's own guard does not
