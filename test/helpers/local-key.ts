@@ -37,7 +37,8 @@ export async function registerGateway(url: string, key: string | undefined = TES
 /** The key a gateway started with `env` expects: undefined in app mode and with GATEWAY_AUTH=none. */
 export function keyOf(env: Readonly<Record<string, string | undefined>>): string | undefined {
   if (env.APP_OWNER || env.DATABRICKS_APP_NAME || env.GATEWAY_AUTH === "none") return undefined;
-  return env.GATEWAY_TOKEN || TEST_KEY;
+  // GATEWAY_TOKEN set empty: the gateway draws its own key, which only its printed URL tells.
+  return ("GATEWAY_TOKEN" in env ? env.GATEWAY_TOKEN : TEST_KEY) || undefined;
 }
 
 /** Forgets a gateway (its port may be reused by an unrelated server). */
