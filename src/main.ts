@@ -3,15 +3,28 @@ import path from "node:path";
 import { ConfigError, loadConfig, redactConfig, type ConfigFile } from "./config.js";
 import { keyedUrl } from "./auth/local-key.js";
 import { createLogger } from "./logger.js";
+import { CARRIED_SECRETS, reexecWithoutSecrets, takeHandedSecrets, type Execve } from "./secret-handoff.js";
 import { createServer } from "./server.js";
 
 /** Within Databricks Apps' 15 s between SIGTERM and SIGKILL. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
 async function main(): Promise<void> {
+  // First of all, before anything can be spawned: no secret may stay in /proc/<pid>/environ (secret-handoff.ts).
+  const handed = takeHandedSecrets(process.env);
+  const reexec = reexecWithoutSecrets({
+    env: process.env,
+    execPath: process.execPath,
+    execArgv: process.execArgv,
+    argv: process.argv,
+    execve: (process as unknown as { execve?: Execve }).execve?.bind(process),
+  });
+  const env = { ...process.env, ...handed };
+  // Defence in depth where the re-exec could not happen: nothing spawned with process.env inherits them.
+  for (const name of CARRIED_SECRETS) delete process.env[name];
   let config;
   try {
-    config = loadConfig(process.env, readConfigFile(process.env.GATEWAY_CONFIG));
+    config = loadConfig(env, readConfigFile(env.GATEWAY_CONFIG));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`agent-terminal-gateway: invalid setting ${error.message}\n`);
@@ -19,6 +32,14 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY === true });
   logger.debug({ config: redactConfig(config) }, "configuration");
+  if (reexec === "unsupported" || reexec === "failed") {
+    logger.warn(
+      { node: process.version },
+      reexec === "unsupported"
+        ? "this Node has no process.execve (Node 22.15+ has): secrets given in the environment stay readable in /proc/<pid>/environ by every process of this user, terminals included"
+        : "re-executing without secrets failed: secrets given in the environment stay readable in /proc/<pid>/environ",
+    );
+  }
   if (!config.appMode) {
     logger.warn("local mode: no owner check (neither DATABRICKS_APP_NAME nor APP_OWNER is set); listening on loopback only");
   }
