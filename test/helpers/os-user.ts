@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 
 /** Why a test that needs a second OS user is skipped; undefined when it can run (as root, with useradd). */
@@ -19,6 +19,8 @@ export interface ThrowawayUser {
   readonly gid: number;
   /** Runs a command as this user (setpriv, no supplementary groups); resolves with its exit code and output. */
   run(command: string, args: readonly string[], options?: { env?: Record<string, string>; cwd?: string; timeoutMs?: number }): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  /** Starts a command as this user and returns at once (the caller ends it by pid). */
+  start(command: string, args: readonly string[], options?: { env?: Record<string, string>; cwd?: string }): ChildProcess;
   remove(): void;
 }
 
@@ -35,17 +37,21 @@ export function createThrowawayUser(options: { home?: string } = {}): ThrowawayU
     name,
     uid,
     gid,
+    start(command, commandArgs, startOptions = {}) {
+      // setpriv execs the command in its own process: the command's pid is the child's.
+      return spawn("setpriv", ["--reuid", String(uid), "--regid", String(gid), "--clear-groups", "--", command, ...commandArgs], {
+        env: { PATH: "/usr/local/bin:/usr/bin:/bin", LANG: "C.UTF-8", ...startOptions.env },
+        cwd: startOptions.cwd ?? "/",
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+    },
     run(command, commandArgs, runOptions = {}) {
       return new Promise((resolve, reject) => {
-        const child = spawn("setpriv", ["--reuid", String(uid), "--regid", String(gid), "--clear-groups", "--", command, ...commandArgs], {
-          env: { PATH: "/usr/local/bin:/usr/bin:/bin", LANG: "C.UTF-8", ...runOptions.env },
-          cwd: runOptions.cwd ?? "/",
-          stdio: ["ignore", "pipe", "pipe"],
-        });
+        const child = this.start(command, commandArgs, runOptions);
         let stdout = "";
         let stderr = "";
-        child.stdout.on("data", (d) => (stdout += d));
-        child.stderr.on("data", (d) => (stderr += d));
+        child.stdout!.on("data", (d) => (stdout += d));
+        child.stderr!.on("data", (d) => (stderr += d));
         const timer = setTimeout(() => child.kill("SIGKILL"), runOptions.timeoutMs ?? 60_000);
         child.on("error", reject);
         child.on("exit", (code) => {
