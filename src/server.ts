@@ -14,6 +14,7 @@ import { createOwnerGuard } from "./auth/owner-guard.js";
 import { createSecurityHeaders } from "./auth/security-headers.js";
 import { PRODUCT, type Config } from "./config.js";
 import { createIde, type Ide, type IdeTimings } from "./ide.js";
+import { isPortPreview } from "./ide/proxy.js";
 import { HttpError, errorMiddleware, refuseUpgrade, toHttpError } from "./http-error.js";
 import { ModelService } from "./models/model-service.js";
 import type { Probe } from "./models/route.js";
@@ -109,7 +110,9 @@ export function createServer(options: GatewayOptions): Gateway {
   });
   const owner = config.appMode ? createOwnerResolver(config, logger, options.ownerRetry) : undefined;
   const localKey = !config.appMode && config.localAuth.required ? (config.localAuth.token ?? randomLocalKey()) : undefined;
-  const guard = options.guard ?? (owner ? createOwnerGuard({ owner, logger }) : createLocalGuard({ key: localKey }));
+  // Port previews need no key while code-server runs (see LocalGuardOptions.keyExempt); `ide` is made below.
+  const keyExempt = (req: http.IncomingMessage) => ide.manager.current === "running" && isPortPreview(req.url ?? "/");
+  const guard = options.guard ?? (owner ? createOwnerGuard({ owner, logger }) : createLocalGuard({ key: localKey, keyExempt }));
   const tokens = createTokens(options, sessions, () => owner?.owner());
   const agentNotice = createAgentNotice({ sessions, tokens });
   const models = new ModelService({ config, tokens, logger, probe: options.modelProbe });

@@ -24,6 +24,12 @@ export interface Guard {
 /** Local mode's options: the key every request must carry (undefined: GATEWAY_AUTH=none, no key check). */
 export interface LocalGuardOptions {
   readonly key?: string;
+  /**
+   * Requests that need no key: the IDE's port previews while code-server runs. Their pages are sandboxed
+   * (opaque origin), so the browser never sends them the SameSite=Strict key cookie, and what they reach, a
+   * loopback port, every local user reaches directly anyway. The Host and Origin checks still apply.
+   */
+  readonly keyExempt?: (req: IncomingMessage) => boolean;
 }
 
 /**
@@ -32,11 +38,11 @@ export interface LocalGuardOptions {
  * that is not loopback (DNS rebinding) and a cross-site Origin on upgrades and state-changing requests, since
  * any web page the user opens can aim a WebSocket at 127.0.0.1.
  */
-export function createLocalGuard({ key }: LocalGuardOptions = {}): Guard {
+export function createLocalGuard({ key, keyExempt = () => false }: LocalGuardOptions = {}): Guard {
   const keyCheck = key !== undefined ? createLocalKeyCheck(key) : undefined;
   const check = (req: IncomingMessage, upgrade: boolean): HttpError | undefined =>
     checkLoopbackHost(req) ??
-    keyCheck?.check(req) ??
+    (keyExempt(req) ? undefined : keyCheck?.check(req)) ??
     (upgrade || isUnsafeMethod(req.method) ? checkOrigin(req) : undefined);
   return {
     http: (req, res, next) => {

@@ -74,7 +74,8 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<TestBr
   const addKey = ({ origin, key }: KeyedGateway) => {
     const { hostname, port } = new URL(origin);
     return context.addCookies([
-      { name: `agent-terminal-gateway-key-${port || "80"}`, value: key, domain: hostname, path: "/", httpOnly: true, sameSite: "Strict" },
+      // With an expiry: Chromium drops session cookies when a test closes the context's last page.
+      { name: `agent-terminal-gateway-key-${port || "80"}`, value: key, domain: hostname, path: "/", httpOnly: true, sameSite: "Strict", expires: Math.floor(Date.now() / 1000) + 86_400 },
     ]);
   };
   const stopKeys = options.key === false ? () => {} : onGateway(addKey);
