@@ -15,7 +15,7 @@ import { createSecurityHeaders } from "./auth/security-headers.js";
 import { PRODUCT, type Config } from "./config.js";
 import { createIde, type Ide, type IdeTimings } from "./ide.js";
 import { isPortPreview } from "./ide/proxy.js";
-import { HttpError, errorMiddleware, refuseUpgrade, toHttpError } from "./http-error.js";
+import { HttpError, errorMiddleware, refuseUpgrade, scrubbedResponses, toHttpError } from "./http-error.js";
 import { ModelService } from "./models/model-service.js";
 import type { Probe } from "./models/route.js";
 import { packageRoot } from "./paths.js";
@@ -146,6 +146,9 @@ export function createServer(options: GatewayOptions): Gateway {
   app.disable("x-powered-by");
   app.set("etag", false);
   app.use(requestLog(logger));
+  // Secrets the gateway holds, scrubbed by value from every JSON answer (shapes are scrubbed anyway).
+  const known = { values: () => [config.databricks.clientSecret, config.databricks.token, tokens.current(), localKey].filter((v): v is string => !!v) };
+  app.use(scrubbedResponses(known));
   app.use(createSecurityHeaders({ cspExempt: ["/ide"] }));
   app.use(createHealthRoutes({ guard }));
   // Everything registered after this line is the owner's only; /healthz above is the one exception.

@@ -5,6 +5,7 @@ import pino, { type Logger } from "pino";
 import { StringDecoder } from "node:string_decoder";
 import { WebSocket } from "ws";
 import { loadConfig, type ConfigFile } from "../../src/config.js";
+import { secretSafeOptions } from "../../src/logger.js";
 import { createServer, type Gateway, type GatewayOptions } from "../../src/server.js";
 import { KEY_ENV, registerGateway, unregisterGateway, withKey } from "./local-key.js";
 
@@ -54,7 +55,8 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
   };
   const config = loadConfig(env, options.file);
   const logs: LogSink = { lines: [] };
-  const logger = pino({ level: "debug" }, { write: (line: string) => void logs.lines.push(line) });
+  // The gateway's own secret handling (redaction and scrubbing), so tests read what production would log.
+  const logger = pino(secretSafeOptions("debug"), { write: (line: string) => void logs.lines.push(line) });
   // The AI Gateway probe would leave loopback when a test sets DATABRICKS_WORKSPACE_ID: unreachable unless a test says otherwise.
   const gateway = createServer({ config, logger, env, modelProbe: async () => false, ...options.overrides });
   const url = await gateway.listen();
