@@ -3,6 +3,7 @@ import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
+import { refusedModelPath } from "./proxy-path.js";
 import type { ModelRoute, Upstreams } from "./route.js";
 import { proxyError } from "./proxy-errors.js";
 
@@ -102,6 +103,8 @@ export class ModelProxy {
       return proxyError(res, format, 401, "The model proxy refused the key: restart the agent tab (the gateway restarted).");
     }
     url.searchParams.delete("key");
+    const refused = refusedModelPath(format, raw); // issue 14: encoded separators, dot segments, foreign shapes
+    if (refused) return proxyError(res, format, 400, refused);
     const route = await this.options.route();
     if (!route.upstreams) {
       return proxyError(res, format, 502, "No model route: set DATABRICKS_HOST (or DATABRICKS_GATEWAY_HOST) for the gateway.");
