@@ -13,6 +13,7 @@ import { OwnerResolver, type OwnerRetryOptions } from "./auth/owner.js";
 import { createOwnerGuard } from "./auth/owner-guard.js";
 import { createSecurityHeaders } from "./auth/security-headers.js";
 import { PRODUCT, type Config } from "./config.js";
+import { DEFAULT_CONNECTION_LIMITS, limitConnections, serverTimeouts, type ConnectionLimits } from "./connection-limits.js";
 import { createIde, type Ide, type IdeTimings } from "./ide.js";
 import { isPortPreview } from "./ide/proxy.js";
 import { HttpError, errorMiddleware, refuseUpgrade, scrubbedResponses, toHttpError } from "./http-error.js";
@@ -56,6 +57,8 @@ export interface GatewayOptions {
   readonly ide?: IdeTimings;
   /** Replaces the AI Gateway probe (tests: never leave loopback). */
   readonly modelProbe?: Probe;
+  /** Connection caps and the header timeout (tests shorten them). */
+  readonly connectionLimits?: Partial<ConnectionLimits>;
 }
 
 /** The running gateway: one HTTP server for the page, the API and every WebSocket. */
@@ -169,7 +172,9 @@ export function createServer(options: GatewayOptions): Gateway {
   app.use((req, _res, next) => next(new HttpError(404, "not_found", `Nothing at ${req.method} ${req.path}.`)));
   app.use(errorMiddleware(logger));
 
-  const server = http.createServer(app);
+  const limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits };
+  const server = http.createServer(serverTimeouts(limits), app);
+  limitConnections(server, limits);
   server.on("upgrade", (req, socket, head) => {
     socket.on("error", () => socket.destroy());
     try {

@@ -132,9 +132,9 @@ function secretsOf({ clientId, clientSecret }: { clientId: string; clientSecret:
   return [clientSecret, Buffer.from(`${clientId}:${clientSecret}`).toString("base64")];
 }
 
-/** Trimmed and lower-cased: emails are compared case-insensitively. */
+/** Trimmed of spaces and tabs (only: U+00A0 is part of the value) and lower-cased: emails compare case-insensitively. */
 export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
+  return email.replace(/^[ \t]+|[ \t]+$/g, "").toLowerCase();
 }
 
 /** A short reason fit for logs and /healthz: the HTTP status or the error's first line, never a credential. */

@@ -1,4 +1,5 @@
 import { Router, type Request } from "express";
+import { checkOrigin } from "../auth/identity.js";
 import { HttpError, wantsHtml } from "../http-error.js";
 import type { IdeManager } from "./ide-manager.js";
 import type { Installer } from "./installer.js";
@@ -104,14 +105,6 @@ function absentError(manager: IdeManager): HttpError {
 
 /** State-changing calls come from the gateway's own page: refuse a browser request from another origin. */
 function sameOrigin(req: Request): void {
-  const origin = req.headers.origin;
-  if (origin === undefined) return;
-  const host = String(req.headers["x-forwarded-host"] ?? req.headers.host ?? "").split(",")[0]!.trim().toLowerCase();
-  let originHost: string;
-  try {
-    originHost = new URL(origin).host.toLowerCase();
-  } catch {
-    throw new HttpError(403, "cross_origin", "Malformed Origin header.");
-  }
-  if (originHost !== host) throw new HttpError(403, "cross_origin", "Cross-origin requests are refused.");
+  const refusal = checkOrigin(req);
+  if (refusal) throw refusal;
 }

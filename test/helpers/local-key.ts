@@ -23,6 +23,15 @@ export interface KeyedGateway {
 }
 
 const gateways = new Map<string, string>();
+/**
+ * The registry also lives in the environment, so that worker threads (which start with a copy of it and none of
+ * this module's state) send the keys too.
+ */
+const ENV_REGISTRY = "AGENT_TERMINAL_GATEWAY_TEST_KEYS";
+
+function syncEnv(): void {
+  process.env[ENV_REGISTRY] = JSON.stringify(Object.fromEntries(gateways));
+}
 const listeners = new Set<(gateway: KeyedGateway) => Promise<void>>();
 
 /** Registers a gateway's base URL and key; resolves once every browser helper has its cookie. */
@@ -31,6 +40,7 @@ export async function registerGateway(url: string, key: string | undefined = TES
   installKeyedClients();
   const origin = new URL(url).origin;
   gateways.set(origin, key);
+  syncEnv();
   await Promise.all([...listeners].map((listener) => listener({ origin, key })));
 }
 
@@ -44,6 +54,7 @@ export function keyOf(env: Readonly<Record<string, string | undefined>>): string
 /** Forgets a gateway (its port may be reused by an unrelated server). */
 export function unregisterGateway(url: string): void {
   gateways.delete(new URL(url).origin);
+  syncEnv();
 }
 
 /** Every registered gateway, for a browser launched after they started. */
@@ -71,7 +82,10 @@ export function withKey(url: string | URL, headers: Record<string, string> = {})
 
 function keyFor(url: string | URL): string | undefined {
   try {
-    return gateways.get(new URL(String(url)).origin.replace(/^ws/, "http"));
+    const origin = new URL(String(url)).origin.replace(/^ws/, "http");
+    if (gateways.has(origin)) return gateways.get(origin);
+    const inherited = process.env[ENV_REGISTRY];
+    return inherited ? (JSON.parse(inherited) as Record<string, string>)[origin] : undefined;
   } catch {
     return undefined;
   }
