@@ -41,7 +41,8 @@ async function main(): Promise<void> {
     );
   }
   if (!config.appMode) {
-    logger.warn("local mode: no owner check (neither DATABRICKS_APP_NAME nor APP_OWNER is set); listening on loopback only");
+    const key = config.localAuth.required ? "every request needs the key" : "no key";
+    logger.warn(`local mode: no owner check (neither DATABRICKS_APP_NAME nor APP_OWNER is set); loopback only, ${key}`);
   }
   if (!config.appMode && !config.localAuth.required) {
     logger.warn("GATEWAY_AUTH=none: NO KEY CHECK. Every local user and every local process can open a shell here as this user");
