@@ -3,6 +3,8 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { launchBrowser } from "../helpers/browser.js";
 import { codeServerBin } from "../helpers/code-server.js";
 import { TerminalClient } from "../helpers/gateway.js";
 import { createThrowawayUser, throwawayUserUnavailable, type ThrowawayUser } from "../helpers/os-user.js";
@@ -142,6 +144,33 @@ describe.skipIf(skip !== undefined)(`secrets out of a terminal's reach (${skip ?
     expect(shell.findings).toEqual([{ name: "CONTROL", where: path.join(home, "planted.txt") }]);
   });
 
+  it("an IDE terminal (code-server's workbench in Chromium) finds none either", async () => {
+    const browser = await launchBrowser({ key: false, ignoreConsole: [/./] });
+    try {
+      // The owner's browser after opening the printed address: the key cookie, set the way the gateway sets it.
+      const page = await browser.newPage();
+      await page.goto(`${url}/?token=${SECRETS.GATEWAY_TOKEN}`);
+      await page.goto(`${url}/ide/`);
+      await page.waitForSelector(".monaco-workbench", { timeout: 120_000 });
+      await runInTerminal(page, `node ${path.join(work, "scan.cjs")} ${home}/report-ide.json`);
+      await until(() => existsSync(path.join(home, "report-ide.json")), "the IDE terminal's scan", 180_000);
+      await until(() => {
+        try {
+          return report("ide").files > 0;
+        } catch {
+          return false; // still being written
+        }
+      }, "the IDE terminal's report");
+    } finally {
+      await browser.close();
+    }
+    const ide = report("ide");
+    // Its ancestors: code-server's pty host and server, then the gateway.
+    expect(ide.ancestors.find((a) => a.pid === gateway.pid)).toMatchObject({ environ: true });
+    expect(ide.ancestors.length).toBeGreaterThan(3);
+    expect(ide.findings).toEqual([{ name: "CONTROL", where: path.join(home, "planted.txt") }]);
+  });
+
   it("an agent tab finds none either", async () => {
     const created = await api("POST", "/api/sessions", { agent: "probe" });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
@@ -158,3 +187,25 @@ describe.skipIf(skip !== undefined)(`secrets out of a terminal's reach (${skip ?
     expect(agent.findings).toEqual([{ name: "CONTROL", where: path.join(home, "planted.txt") }]);
   });
 });
+
+/** Opens a new integrated terminal through the command palette and types a command into it (as test/e2e/ide.test.ts). */
+async function runInTerminal(page: Page, command: string): Promise<void> {
+  const input = page.locator(".quick-input-widget input");
+  await expect
+    .poll(
+      async () => {
+        await page.locator(".monaco-workbench .part.editor").click({ position: { x: 200, y: 200 } });
+        await page.keyboard.press("F1");
+        return input.waitFor({ state: "visible", timeout: 3_000 }).then(() => true, () => false);
+      },
+      { timeout: 60_000, interval: 500 },
+    )
+    .toBe(true);
+  await input.fill(">Terminal: Create New Terminal");
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: "Create New Terminal" }).first().waitFor({ timeout: 20_000 });
+  await page.keyboard.press("Enter");
+  await page.locator(".terminal-wrapper .xterm").first().waitFor({ state: "visible", timeout: 30_000 });
+  await page.locator(".terminal-wrapper .xterm-helper-textarea").first().focus();
+  await page.keyboard.type(command);
+  await page.keyboard.press("Enter");
+}
