@@ -3,7 +3,7 @@ import path from "node:path";
 import { ConfigError, loadConfig, redactConfig, type ConfigFile } from "./config.js";
 import { keyedUrl } from "./auth/local-key.js";
 import { createLogger } from "./logger.js";
-import { CARRIED_SECRETS, reexecWithoutSecrets, takeHandedSecrets, type Execve } from "./secret-handoff.js";
+import { CARRIED_SECRETS, reexecWithoutSecrets, sweepStaleHandoffs, takeHandedSecrets, type Execve } from "./secret-handoff.js";
 import { createServer } from "./server.js";
 
 /** Within Databricks Apps' 15 s between SIGTERM and SIGKILL. */
@@ -12,6 +12,7 @@ const SHUTDOWN_DEADLINE_MS = 10_000;
 async function main(): Promise<void> {
   // First of all, before anything can be spawned: no secret may stay in /proc/<pid>/environ (secret-handoff.ts).
   const handed = takeHandedSecrets(process.env);
+  sweepStaleHandoffs();
   const reexec = reexecWithoutSecrets({
     env: process.env,
     execPath: process.execPath,

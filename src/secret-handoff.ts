@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, closeSync, constants, fstatSync, lstatSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -47,7 +47,12 @@ export interface ReexecTarget {
   readonly execArgv: readonly string[];
   readonly argv: readonly string[];
   readonly execve: Execve | undefined;
+  /** Whether execve can start `file` (tests replace it). A failed process.execve aborts the process. */
+  readonly canExec?: (file: string) => boolean;
 }
+
+/** Age after which a handoff directory is a leftover of a start that died before reading it. */
+const STALE_HANDOFF_MS = 60_000;
 
 /**
  * Re-executes the process without secrets in its environment when it has any. Returns only when there is nothing
@@ -58,6 +63,10 @@ export function reexecWithoutSecrets(target: ReexecTarget): "clean" | "unsupport
   const { clean, carried, dropped } = splitSecrets(target.env);
   if (Object.keys(carried).length === 0 && dropped.length === 0) return "clean";
   if (target.execve === undefined) return "unsupported";
+  // process.execve does not throw when the exec fails: it aborts, and the handoff file would stay behind.
+  const canExec = target.canExec ?? executable;
+  const script = target.argv[1];
+  if (!canExec(target.execPath) || (script !== undefined && !readable(script))) return "failed";
   const file = writeHandoff(carried);
   try {
     target.execve(target.execPath, [target.execPath, ...target.execArgv, ...target.argv.slice(1)], { ...clean, [HANDOFF_VARIABLE]: file });
@@ -95,6 +104,50 @@ export function takeHandedSecrets(env: Record<string, string | undefined>): Reco
     return {};
   } finally {
     removeHandoff(file);
+  }
+}
+
+/**
+ * Deletes handoff directories of this user older than a minute: what a start that died between writing and
+ * reading one left behind (a crash, a kill, an exec that aborted). Called at every start, before anything runs.
+ */
+export function sweepStaleHandoffs(now = Date.now()): void {
+  for (const dir of new Set(["/dev/shm", tmpdir()])) {
+    let entries: string[];
+    try {
+      entries = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      if (!entry.startsWith("agent-terminal-gateway-")) continue;
+      const handoff = path.join(dir, entry);
+      try {
+        const stat = lstatSync(handoff);
+        if (!stat.isDirectory() || stat.uid !== process.getuid?.() || now - stat.mtimeMs < STALE_HANDOFF_MS) continue;
+      } catch {
+        continue;
+      }
+      removeHandoff(path.join(handoff, "secrets.json"));
+    }
+  }
+}
+
+function executable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readable(file: string): boolean {
+  try {
+    accessSync(file, constants.R_OK);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -1,8 +1,8 @@
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { HANDOFF_VARIABLE, reexecWithoutSecrets, splitSecrets, takeHandedSecrets, type Execve } from "../../src/secret-handoff.js";
+import { HANDOFF_VARIABLE, reexecWithoutSecrets, splitSecrets, sweepStaleHandoffs, takeHandedSecrets, type Execve } from "../../src/secret-handoff.js";
 
 describe("secret handoff across the re-exec", () => {
   it("splits the secrets the gateway reads from the rest, and drops other credentials", () => {
@@ -30,9 +30,9 @@ describe("secret handoff across the re-exec", () => {
       throw new Error("stop here");
     }) as Execve;
     // execve "failing" here lets the test look at what it was given; the real one does not return.
-    const target = { env: { HOME: "/h", DATABRICKS_TOKEN: "dapi-1" }, execPath: "/node", execArgv: ["--import", "tsx"], argv: ["/node", "/app/main.ts", "x"], execve };
+    const target = { env: { HOME: "/h", DATABRICKS_TOKEN: "dapi-1" }, execPath: process.execPath, execArgv: ["--import", "tsx"], argv: [process.execPath, __filename, "x"], execve };
     expect(reexecWithoutSecrets(target)).toBe("failed");
-    expect(call!.args).toEqual(["/node", "--import", "tsx", "/app/main.ts", "x"]);
+    expect(call!.args).toEqual([process.execPath, "--import", "tsx", __filename, "x"]);
     expect(Object.keys(call!.env).sort()).toEqual(["HOME", HANDOFF_VARIABLE].sort());
     // A failed execve removes the file again.
     expect(existsSync(call!.env[HANDOFF_VARIABLE]!)).toBe(false);
@@ -49,6 +49,31 @@ describe("secret handoff across the re-exec", () => {
     expect(env[HANDOFF_VARIABLE]).toBeUndefined();
     expect(existsSync(handed)).toBe(false);
     expect(existsSync(path.dirname(handed))).toBe(false);
+  });
+
+  it("does not write the handoff when the exec would fail (process.execve aborts instead of throwing)", () => {
+    let called = false;
+    const execve = (() => {
+      called = true;
+      return undefined as never;
+    }) as Execve;
+    const env = { DATABRICKS_TOKEN: "t" };
+    expect(reexecWithoutSecrets({ env, execPath: "/nonexistent/node", execArgv: [], argv: ["/nonexistent/node", __filename], execve })).toBe("failed");
+    expect(reexecWithoutSecrets({ env, execPath: process.execPath, execArgv: [], argv: [process.execPath, "/nonexistent/main.js"], execve })).toBe("failed");
+    expect(called).toBe(false);
+  });
+
+  it("sweeps a leftover handoff of this user older than a minute, and leaves a fresh one", () => {
+    const old = mkdtempSync(path.join(tmpdir(), "agent-terminal-gateway-"));
+    const fresh = mkdtempSync(path.join(tmpdir(), "agent-terminal-gateway-"));
+    writeFileSync(path.join(old, "secrets.json"), "{}", { mode: 0o600 });
+    writeFileSync(path.join(fresh, "secrets.json"), "{}", { mode: 0o600 });
+    const past = new Date(Date.now() - 120_000);
+    utimesSync(old, past, past);
+    sweepStaleHandoffs();
+    expect(existsSync(old)).toBe(false);
+    expect(existsSync(path.join(fresh, "secrets.json"))).toBe(true);
+    rmSync(fresh, { recursive: true, force: true });
   });
 
   it("does nothing without secrets, and says so when this Node cannot re-execute", () => {
