@@ -114,7 +114,8 @@ export function createServer(options: GatewayOptions): Gateway {
   const owner = config.appMode ? createOwnerResolver(config, logger, options.ownerRetry) : undefined;
   const localKey = !config.appMode && config.localAuth.required ? (config.localAuth.token ?? randomLocalKey()) : undefined;
   // Port previews need no key while code-server runs (see LocalGuardOptions.keyExempt); `ide` is made below.
-  const keyExempt = (req: http.IncomingMessage) => ide.manager.current === "running" && isPortPreview(req.url ?? "/");
+  const keyExempt = (req: http.IncomingMessage) =>
+    ide.manager.current === "running" && /^\/ide\/(abs)?proxy\/\d{1,5}(\/|\?|$)/.test(req.url ?? "") && isPortPreview(req.url ?? "/");
   const guard = options.guard ?? (owner ? createOwnerGuard({ owner, logger }) : createLocalGuard({ key: localKey, keyExempt }));
   const tokens = createTokens(options, sessions, () => owner?.owner());
   const agentNotice = createAgentNotice({ sessions, tokens });

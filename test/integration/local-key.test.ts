@@ -190,3 +190,32 @@ describe("local mode's key settings", () => {
     }
   });
 });
+
+describe("local mode's key and the IDE's port previews", () => {
+  it("a preview needs no key only while code-server runs, and only under its plain /ide/proxy/<port>/ path", async () => {
+    const { codeServerBin } = await import("../helpers/code-server.js");
+    const http = await import("node:http");
+    const service = http.createServer((_req, res) => res.end("preview"));
+    await new Promise<void>((resolve) => service.listen(0, "127.0.0.1", resolve));
+    const port = (service.address() as import("node:net").AddressInfo).port;
+    const gw = await startGateway({ env: { CODE_SERVER_BIN: codeServerBin() } });
+    try {
+      const bare = (path: string) => rawRequest(gw.url, "GET", path, [], "", NO_KEY);
+      // Not running: the key is needed (and a keyless request does not start code-server).
+      expect((await bare(`/ide/proxy/${port}/`)).status).toBe(401);
+      expect((await gw.api("GET", "/api/ide")).body.state).not.toBe("running");
+      expect((await gw.api("POST", "/api/ide/start?wait=1")).status).toBe(200);
+      const preview = await bare(`/ide/proxy/${port}/`);
+      expect(preview.status).toBe(200);
+      expect(preview.body).toBe("preview");
+      expect(preview.headers["content-security-policy"]).toMatch(/sandbox/);
+      expect((await bare(`/ide/absproxy/${port}/`)).status).toBe(200);
+      for (const path of ["/ide/", "/ide/vscode-remote-resource?path=/etc/hostname", `/ide/%70roxy/${port}/`, `/ide//proxy/${port}/`, `/ide/x/../proxy/${port}/`, `/api/sessions`]) {
+        expect((await bare(path)).status, path).toBe(401);
+      }
+    } finally {
+      await gw.dispose();
+      await new Promise((resolve) => service.close(resolve));
+    }
+  }, 120_000);
+});
