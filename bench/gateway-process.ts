@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -6,6 +7,14 @@ import { createInterface } from "node:readline";
 import { stringify } from "yaml";
 import { packageRoot } from "../src/paths.js";
 import { cpuMs, memory } from "./proc.js";
+
+/** The key of every bench gateway; bench clients send it through benchKeyHeaders(). */
+export const BENCH_KEY = `bench-${randomBytes(18).toString("base64url")}`;
+
+/** The header that carries local mode's key, for every request and WebSocket of the bench. */
+export function benchKeyHeaders(): Record<string, string> {
+  return { authorization: `Bearer ${BENCH_KEY}` };
+}
 
 /** An agent the bench adds to the gateway's YAML catalogue. */
 export interface BenchAgent {
@@ -64,6 +73,8 @@ export async function startGatewayProcess(options: GatewayProcessOptions = {}): 
     GATEWAY_CONFIG: configFile,
     // info: the "gateway listening" line carries the port PORT=0 picked.
     LOG_LEVEL: "info",
+    // Local mode's key (issue 14): the bench sends it as a script would, Authorization: Bearer.
+    GATEWAY_TOKEN: BENCH_KEY,
   };
   const [file, ...args] = options.command ?? [process.execPath, ...(options.nodeArgs ?? []), path.join(root, "dist/src/main.js")];
   const started = performance.now();
@@ -87,7 +98,7 @@ function makeHandle(child: ChildProcess, base: { url: string; pid: number; home:
   const api: GatewayProcess["api"] = async (method, route, body, expect = 200) => {
     const res = await fetch(base.url + route, {
       method,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
+      headers: { ...benchKeyHeaders(), ...(body === undefined ? {} : { "content-type": "application/json" }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();

@@ -1,5 +1,6 @@
 import headless from "@xterm/headless";
 import { WebSocket } from "ws";
+import { benchKeyHeaders } from "./gateway-process.js";
 
 const { Terminal } = headless;
 
@@ -60,7 +61,7 @@ export class BenchClient {
   /** Opens a client on a gateway's session. */
   static open(baseUrl: string, id: string, options: ClientOptions): Promise<BenchClient> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(`${baseUrl.replace(/^http/, "ws")}/api/sessions/${id}/ws`, { perMessageDeflate: false });
+      const ws = new WebSocket(`${baseUrl.replace(/^http/, "ws")}/api/sessions/${id}/ws`, { perMessageDeflate: false, headers: benchKeyHeaders() });
       const client = new BenchClient(ws, options);
       ws.once("open", () => resolve(client));
       ws.once("error", reject);

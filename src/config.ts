@@ -66,6 +66,11 @@ export interface Config {
     /** CODE_SERVER_RELEASE_URL: where "Install" downloads code-server's release archive (<url>/v<version>/<archive>). */
     readonly releaseBaseUrl: string;
   };
+  /**
+   * Local mode's key (issue 14): `required` unless GATEWAY_AUTH=none; `token` is GATEWAY_TOKEN's fixed key, else
+   * undefined and the server draws a fresh one per start. App mode ignores both (the Apps proxy authenticates).
+   */
+  readonly localAuth: { readonly required: boolean; readonly token: string | undefined };
 }
 
 /** An invalid setting: names the setting; main.ts prints it and exits with code 2. */
@@ -192,6 +197,7 @@ export function loadConfig(env: Env, file?: ConfigFile): Config {
       codeServerBin: nonEmpty(env.CODE_SERVER_BIN),
       releaseBaseUrl: httpUrl(env, "CODE_SERVER_RELEASE_URL", DEFAULT_RELEASE_BASE_URL),
     },
+    localAuth: localAuth(env),
   });
 }
 
@@ -205,12 +211,24 @@ export function redactConfig(config: Config): unknown {
       clientSecret: databricks.clientSecret ? "[redacted]" : undefined,
       token: databricks.token ? "[redacted]" : undefined,
     },
+    localAuth: { ...config.localAuth, token: config.localAuth.token ? "[redacted]" : undefined },
   };
 }
 
 /** True for 127.0.0.0/8, ::1 and localhost. */
 export function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** GATEWAY_AUTH (token, the default, or none) and GATEWAY_TOKEN (a fixed key: URL-safe, at least 16 characters). */
+function localAuth(env: Env): Config["localAuth"] {
+  const mode = oneOf(env, "GATEWAY_AUTH", ["token", "none"], "token");
+  const token = nonEmpty(env.GATEWAY_TOKEN);
+  if (token !== undefined && !/^[A-Za-z0-9._~-]{16,256}$/.test(token)) {
+    // The value is a secret: the message never repeats it.
+    throw new ConfigError("GATEWAY_TOKEN", "expected 16 to 256 characters of A-Z a-z 0-9 . _ ~ -");
+  }
+  return { required: mode === "token", token };
 }
 
 function parseFile(file: ConfigFile): z.output<typeof fileSchema> {

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, Request, RequestHandler } from "express";
 import type { Duplex } from "node:stream";
 import { STATUS_CODES } from "node:http";
 import type { Logger } from "pino";
+import { scrubDeep, scrubText, type KnownSecrets } from "./scrub.js";
 
 /** The one error type of the HTTP boundary: a status, a stable code and a message fit for the user. */
 export class HttpError extends Error {
@@ -41,10 +42,25 @@ export function sendError(req: Request, res: Parameters<RequestHandler>[1], erro
   }
   res.status(error.status);
   if (wantsHtml(req)) {
-    res.type("html").send(errorPage(error.status, STATUS_CODES[error.status] ?? "Error", error.message));
+    const scrub = (res.locals as { scrub?: (text: string) => string }).scrub ?? scrubText;
+    res.type("html").send(errorPage(error.status, STATUS_CODES[error.status] ?? "Error", scrub(error.message)));
   } else {
     res.json({ error: { code: error.code, message: error.message } });
   }
+}
+
+/**
+ * Every JSON answer (errors, /healthz, the sync's, models', IDE's statuses) goes through the scrubber: an
+ * upstream's echo of a credential in some lastError never leaves the gateway. Registered first, so it holds for
+ * routes added later too.
+ */
+export function scrubbedResponses(known: KnownSecrets): RequestHandler {
+  return (_req, res, next) => {
+    const json = res.json.bind(res);
+    res.json = (body: unknown) => json(scrubDeep(body, known));
+    (res.locals as { scrub?: (text: string) => string }).scrub = (text) => scrubText(text, known);
+    next();
+  };
 }
 
 /** The one error middleware: HttpErrors pass through, body-parser errors become 4xx, the rest 500. */
@@ -71,7 +87,7 @@ export function toHttpError(error: unknown, logger: Logger): HttpError {
 
 /** Refuses a WebSocket upgrade with the HTTP status of an HttpError, then closes the socket. */
 export function refuseUpgrade(socket: Duplex, error: HttpError): void {
-  const body = JSON.stringify({ error: { code: error.code, message: error.message } });
+  const body = JSON.stringify({ error: { code: error.code, message: scrubText(error.message) } });
   if (socket.writable) {
     socket.end(
       `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? "Error"}\r\n` +

@@ -9,12 +9,15 @@ import { AgentCatalogue } from "./agents.js";
 import { bundledBinDirs } from "./agents/bundled-clis.js";
 import { gatewayConfiguresAgents } from "./agents/homes.js";
 import { createLocalGuard, type Guard } from "./auth/guard.js";
+import { randomLocalKey } from "./auth/local-key.js";
 import { OwnerResolver, type OwnerRetryOptions } from "./auth/owner.js";
 import { createOwnerGuard } from "./auth/owner-guard.js";
 import { createSecurityHeaders } from "./auth/security-headers.js";
 import { PRODUCT, type Config } from "./config.js";
+import { DEFAULT_CONNECTION_LIMITS, limitConnections, serverTimeouts, type ConnectionLimits } from "./connection-limits.js";
 import { createIde, type Ide, type IdeTimings } from "./ide.js";
-import { HttpError, errorMiddleware, refuseUpgrade, toHttpError } from "./http-error.js";
+import { isPortPreview } from "./ide/proxy.js";
+import { HttpError, errorMiddleware, refuseUpgrade, scrubbedResponses, toHttpError } from "./http-error.js";
 import { ModelService } from "./models/model-service.js";
 import { packageRoot } from "./paths.js";
 import { createEvents, type EventsOptions } from "./events/events.js";
@@ -60,6 +63,8 @@ export interface GatewayOptions {
   readonly events?: Partial<Pick<EventsOptions, "maxBufferedBytes" | "maxClients" | "statusIntervalMs">>;
   /** Where memory figures are read (tests: a fake cgroup directory). */
   readonly memoryPaths?: MemoryPaths;
+  /** Connection caps and the header timeout (tests shorten them). */
+  readonly connectionLimits?: Partial<ConnectionLimits>;
 }
 
 /** The running gateway: one HTTP server for the page, the API and every WebSocket. */
@@ -78,6 +83,8 @@ export interface Gateway {
   readonly sync: SyncService | undefined;
   /** The model route, the loopback model proxy and the CLIs' configuration. */
   readonly models: ModelService;
+  /** Local mode's key (GATEWAY_TOKEN or a fresh one); undefined in app mode and with GATEWAY_AUTH=none. */
+  readonly localKey: string | undefined;
   /** Listens on the configured host and port (0 picks a free port); resolves with the base URL. */
   listen(): Promise<string>;
   /** Ends every session and subsystem and closes the server. */
@@ -111,7 +118,11 @@ export function createServer(options: GatewayOptions): Gateway {
     logger: logger.child({ component: "sessions" }),
   });
   const owner = config.appMode ? createOwnerResolver(config, logger, options.ownerRetry) : undefined;
-  const guard = options.guard ?? (owner ? createOwnerGuard({ owner, logger }) : createLocalGuard());
+  const localKey = !config.appMode && config.localAuth.required ? (config.localAuth.token ?? randomLocalKey()) : undefined;
+  // Port previews need no key while code-server runs (see LocalGuardOptions.keyExempt); `ide` is made below.
+  const keyExempt = (req: http.IncomingMessage) =>
+    ide.manager.current === "running" && /^\/ide\/(abs)?proxy\/\d{1,5}(\/|\?|$)/.test(req.url ?? "") && isPortPreview(req.url ?? "/");
+  const guard = options.guard ?? (owner ? createOwnerGuard({ owner, logger }) : createLocalGuard({ key: localKey, keyExempt }));
   const tokens = createTokens(options, sessions, () => owner?.owner());
   const agentNotice = createAgentNotice({ sessions, tokens, ownConfig: !gatewayConfiguresAgents(config) });
   const models = new ModelService({ config, tokens, logger });
@@ -167,6 +178,9 @@ export function createServer(options: GatewayOptions): Gateway {
   app.disable("x-powered-by");
   app.set("etag", false);
   app.use(requestLog(logger));
+  // Secrets the gateway holds, scrubbed by value from every JSON answer (shapes are scrubbed anyway).
+  const known = { values: () => [config.databricks.clientSecret, config.databricks.token, tokens.current(), localKey].filter((v): v is string => !!v) };
+  app.use(scrubbedResponses(known));
   app.use(createSecurityHeaders({ cspExempt: ["/ide"] }));
   app.use(createHealthRoutes({ guard }));
   // Everything registered after this line is the owner's only; /healthz above is the one exception.
@@ -190,7 +204,9 @@ export function createServer(options: GatewayOptions): Gateway {
   app.use((req, _res, next) => next(new HttpError(404, "not_found", `Nothing at ${req.method} ${req.path}.`)));
   app.use(errorMiddleware(logger));
 
-  const server = http.createServer(app);
+  const limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits };
+  const server = http.createServer(serverTimeouts(limits), app);
+  limitConnections(server, limits);
   server.on("upgrade", (req, socket, head) => {
     socket.on("error", () => socket.destroy());
     try {
@@ -223,6 +239,7 @@ export function createServer(options: GatewayOptions): Gateway {
     upgrades,
     sync,
     models,
+    localKey,
     listen: async () => {
       guard.start?.();
       owner?.start(); // a no-op when the guard started it; a test's own guard does not

@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { RequestHandler } from "express";
 import type { HttpError } from "../http-error.js";
 import { checkLoopbackHost, checkOrigin, isUnsafeMethod } from "./identity.js";
+import { createLocalKeyCheck } from "./local-key.js";
 
 /**
  * The one gate in front of everything but /healthz: HTTP routes use `http`, WebSocket upgrades call
@@ -20,16 +21,36 @@ export interface Guard {
   close(): void;
 }
 
+/** Local mode's options: the key every request must carry (undefined: GATEWAY_AUTH=none, no key check). */
+export interface LocalGuardOptions {
+  readonly key?: string;
+  /**
+   * Requests that need no key: the IDE's port previews while code-server runs. Their pages are sandboxed
+   * (opaque origin), so the browser never sends them the SameSite=Strict key cookie, and what they reach, a
+   * loopback port, every local user reaches directly anyway. The Host and Origin checks still apply.
+   */
+  readonly keyExempt?: (req: IncomingMessage) => boolean;
+}
+
 /**
- * Local mode: the gateway listens on loopback only and every request is its user's. Still refused: a Host
- * that is not loopback (DNS rebinding) and a cross-site Origin on upgrades and state-changing requests,
- * since any web page the user opens can aim a WebSocket at 127.0.0.1.
+ * Local mode: the gateway listens on loopback only, and every local user can reach a loopback port, so each
+ * request and upgrade must carry the per-start key (cookie or bearer; see local-key.ts). Also refused: a Host
+ * that is not loopback (DNS rebinding) and a cross-site Origin on upgrades and state-changing requests, since
+ * any web page the user opens can aim a WebSocket at 127.0.0.1.
  */
-export function createLocalGuard(): Guard {
+export function createLocalGuard({ key, keyExempt = () => false }: LocalGuardOptions = {}): Guard {
+  const keyCheck = key !== undefined ? createLocalKeyCheck(key) : undefined;
   const check = (req: IncomingMessage, upgrade: boolean): HttpError | undefined =>
-    checkLoopbackHost(req) ?? (upgrade || isUnsafeMethod(req.method) ? checkOrigin(req) : undefined);
+    checkLoopbackHost(req) ??
+    (keyExempt(req) ? undefined : keyCheck?.check(req)) ??
+    (upgrade || isUnsafeMethod(req.method) ? checkOrigin(req) : undefined);
   return {
-    http: (req, _res, next) => next(check(req, false)),
+    http: (req, res, next) => {
+      if (checkLoopbackHost(req) === undefined && keyCheck?.redeem(req, res)) return;
+      const refusal = check(req, false);
+      if (refusal?.status === 401) res.setHeader("WWW-Authenticate", 'Bearer realm="agent-terminal-gateway"');
+      next(refusal);
+    },
     checkUpgrade: (req) => check(req, true),
     health: () => ({ mode: "local" }),
     user: () => undefined,

@@ -21,7 +21,7 @@ export function signedInEmail(req: Pick<IncomingMessage, "rawHeaders">): string 
   if (values.length > 1) {
     return new HttpError(400, "ambiguous_identity", "The request carries several X-Forwarded-Email headers.");
   }
-  const email = (values[0] ?? "").trim();
+  const email = trimAscii(values[0] ?? "");
   if (email === "") {
     return new HttpError(401, "unauthenticated", "No signed-in user: open this app through its Databricks Apps URL.");
   }
@@ -50,7 +50,11 @@ export function checkOrigin(req: Pick<IncomingMessage, "headers">): HttpError | 
   if (origin === undefined) return undefined;
   let originHost: string | undefined;
   try {
-    originHost = new URL(origin).host.toLowerCase();
+    const url = new URL(origin);
+    // A browser sends scheme://host[:port] and nothing else: userinfo ("http://evil@host"), a path or a query
+    // mean the header was written by hand, so it names no page's origin.
+    const bare = !url.username && !url.password && (url.pathname === "/" || url.pathname === "") && !url.search && !url.hash;
+    originHost = bare && !origin.endsWith("/") ? url.host.toLowerCase() : undefined;
   } catch {
     originHost = undefined; // "null" (sandboxed frames, file://) and garbage are refused below.
   }
@@ -67,9 +71,16 @@ export function checkOrigin(req: Pick<IncomingMessage, "headers">): HttpError | 
  */
 export function checkLoopbackHost(req: Pick<IncomingMessage, "headers">): HttpError | undefined {
   const host = req.headers.host?.trim().toLowerCase() ?? "";
-  const name = host.startsWith("[") ? host.slice(1, host.indexOf("]")) : host.replace(/:\d*$/, "");
+  // The whole header: a name, an optional port, nothing after ("[::1]anything" is no loopback host).
+  const match = /^(?:\[([0-9a-f:.]+)\]|([a-z0-9.-]+))(?::\d{1,5})?$/.exec(host);
+  const name = match?.[1] ?? match?.[2] ?? "";
   if (isLoopback(name)) return undefined;
   return new HttpError(403, "bad_host", "Local mode answers only requests addressed to a loopback host (127.0.0.1 or localhost).");
+}
+
+/** Trims spaces and tabs only (HTTP's optional whitespace): U+00A0 and friends are part of the value. */
+export function trimAscii(text: string): string {
+  return text.replace(/^[ \t]+|[ \t]+$/g, "");
 }
 
 /** True for methods a cross-site page can use to change state. */

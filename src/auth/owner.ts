@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { appClient, deadline, DEFAULT_CALL_TIMEOUT_MS, statusOf } from "../databricks/client.js";
+import { scrubText } from "../scrub.js";
 
 /** How the owner lookup retries; tests shorten every delay. */
 export interface OwnerRetryOptions {
@@ -97,7 +98,7 @@ export class OwnerResolver {
       this.log.info({ attempts: this.attempts }, "owner resolved");
     } catch (error) {
       if (this.abort.signal.aborted) return;
-      this.lastError = describe(error);
+      this.lastError = scrubText(describe(error), { values: () => secretsOf(credentials) });
       this.log.warn({ attempts: this.attempts, error: this.lastError, retryInMs: delayMs }, "owner not yet known; retrying");
       this.timer = setTimeout(
         () => void this.attempt(appName, credentials, Math.min(delayMs * 2, this.retry.maxDelayMs)),
@@ -126,9 +127,14 @@ export class OwnerResolver {
   }
 }
 
-/** Trimmed and lower-cased: emails are compared case-insensitively. */
+/** The client secret, also as the Basic credential an OAuth endpoint may echo without its scheme. */
+function secretsOf({ clientId, clientSecret }: { clientId: string; clientSecret: string }): string[] {
+  return [clientSecret, Buffer.from(`${clientId}:${clientSecret}`).toString("base64")];
+}
+
+/** Trimmed of spaces and tabs (only: U+00A0 is part of the value) and lower-cased: emails compare case-insensitively. */
 export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
+  return email.replace(/^[ \t]+|[ \t]+$/g, "").toLowerCase();
 }
 
 /** A short reason fit for logs and /healthz: the HTTP status or the error's first line, never a credential. */

@@ -25,6 +25,30 @@ const GATEWAY_HEADERS = [
 /** Cookies code-server and its workbench set for themselves; every other cookie (the gateway's, the platform's) stays here. */
 const CODE_SERVER_COOKIE = /^(code-server|vscode-)/;
 
+/**
+ * code-server's port proxy (/ide/proxy/<port>/, /ide/absproxy/<port>/) serves any loopback HTTP service on the
+ * gateway's own origin. Each of its responses is sandboxed: its scripts run in an opaque origin, so the browser
+ * sends `Origin: null` and no SameSite cookie, and the guard refuses their API calls and WebSockets; they can read
+ * neither the gateway's pages nor code-server's. No allow-same-origin, no top navigation, popups stay sandboxed.
+ */
+export const PORT_PREVIEW_CSP = "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads";
+
+/**
+ * True for a request target (relative to /ide, or absolute) code-server's port proxy may serve. Read on the
+ * dot-segment-normalised, percent-decoded, slash-collapsed path, so that no spelling of it escapes the sandbox; a
+ * target that cannot be decoded counts as a preview (the sandbox is the safe side).
+ */
+export function isPortPreview(target: string): boolean {
+  let pathname: string;
+  try {
+    // Appended, not resolved: "//proxy/3000" would otherwise be read as a host named proxy.
+    pathname = decodeURIComponent(new URL(`http://x/${target}`).pathname).replace(/[\\/]+/g, "/");
+  } catch {
+    return true;
+  }
+  return /^(\/ide)?\/(abs)?proxy(\/|$)/i.test(pathname);
+}
+
 /** The reverse proxy to code-server: HTTP through `web`, WebSocket upgrades through `upgrade`. */
 export interface IdeProxy {
   /** Proxies a request whose url is already relative to /ide (as under an Express mount). */
@@ -45,6 +69,17 @@ export function createIdeProxy(options: { manager: IdeManager; logger: Logger; t
   const proxy = createProxyServer({ xfwd: true, ws: true, changeOrigin: false, proxyTimeout });
   const sockets = new Set<Duplex>();
   const target = () => ({ socketPath: manager.socketPath, host: "localhost", port: 80 });
+  const previews = new WeakSet<IncomingMessage>();
+
+  proxy.on("proxyRes", (proxyRes, req) => {
+    if (!previews.has(req)) return;
+    // Added to the service's own policy (each policy is enforced): the sandbox holds whatever the service sends.
+    const own = proxyRes.headers["content-security-policy"];
+    proxyRes.headers["content-security-policy"] = [...(Array.isArray(own) ? own : own ? [own] : []), PORT_PREVIEW_CSP] as unknown as string;
+    // A previewed service must not set cookies on the gateway's origin (the key's, code-server's, the platform's).
+    delete proxyRes.headers["set-cookie"];
+    delete proxyRes.headers["service-worker-allowed"];
+  });
 
   proxy.on("error", (error, req, res) => {
     log.warn({ err: error.message, path: req.url }, "code-server unreachable");
@@ -63,6 +98,7 @@ export function createIdeProxy(options: { manager: IdeManager; logger: Logger; t
     web(req, res) {
       manager.touch();
       scrub(req);
+      if (isPortPreview(req.url ?? "/")) previews.add(req);
       proxy.web(req, res, { target: target() });
     },
     upgrade: {

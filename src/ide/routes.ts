@@ -1,9 +1,10 @@
 import { Router, type Request } from "express";
+import { checkOrigin } from "../auth/identity.js";
 import { HttpError, wantsHtml } from "../http-error.js";
 import type { IdeManager } from "./ide-manager.js";
 import type { Installer } from "./installer.js";
 import { IDE_PAGE_HEADERS, idePage } from "./pages.js";
-import { IDE_PREFIX, type IdeProxy } from "./proxy.js";
+import { IDE_PREFIX, isPortPreview, type IdeProxy } from "./proxy.js";
 
 /** How often a client without scripts should come back while the IDE starts, in seconds. */
 const RETRY_AFTER_SECONDS = "1";
@@ -16,6 +17,8 @@ const RETRY_AFTER_SECONDS = "1";
 export function createIdeProxyRoutes({ manager, proxy }: { manager: IdeManager; proxy: IdeProxy }): Router {
   const router = Router();
   router.use(IDE_PREFIX, (req, res, next) => {
+    const refusal = foreignRequest(req);
+    if (refusal) return next(refusal);
     if (req.originalUrl === IDE_PREFIX || req.originalUrl.startsWith(`${IDE_PREFIX}?`)) {
       res.redirect(301, `${IDE_PREFIX}/${req.originalUrl.slice(IDE_PREFIX.length)}`);
       return;
@@ -77,6 +80,23 @@ export function createIdeApiRoutes({ manager, installer }: { manager: IdeManager
   return router;
 }
 
+/**
+ * code-server's own routes (its file routes above all: vscode-remote-resource reads any file) answer only the
+ * gateway's and the workbench's own pages: a request a browser marks as made by another site, or by an opaque
+ * origin (a sandboxed port preview: `Origin: null`, `Sec-Fetch-Site: cross-site`), is refused unless it is a
+ * top-level navigation (whose page the other site cannot read); a frame is no exception. Port previews
+ * themselves are exempt: their pages load their own files that way.
+ */
+function foreignRequest(req: Request): HttpError | undefined {
+  if (isPortPreview(req.originalUrl)) return undefined;
+  const site = req.headers["sec-fetch-site"];
+  const navigation = req.headers["sec-fetch-mode"] === "navigate" && req.headers["sec-fetch-dest"] === "document";
+  if (req.headers.origin === "null" || ((site === "cross-site" || site === "same-site") && !navigation)) {
+    return new HttpError(403, "cross_origin", "The IDE answers only its own pages.");
+  }
+  return undefined;
+}
+
 function absentError(manager: IdeManager): HttpError {
   return manager.configuredBin !== undefined
     ? new HttpError(503, "ide_absent", "CODE_SERVER_BIN is not an executable file.")
@@ -85,14 +105,6 @@ function absentError(manager: IdeManager): HttpError {
 
 /** State-changing calls come from the gateway's own page: refuse a browser request from another origin. */
 function sameOrigin(req: Request): void {
-  const origin = req.headers.origin;
-  if (origin === undefined) return;
-  const host = String(req.headers["x-forwarded-host"] ?? req.headers.host ?? "").split(",")[0]!.trim().toLowerCase();
-  let originHost: string;
-  try {
-    originHost = new URL(origin).host.toLowerCase();
-  } catch {
-    throw new HttpError(403, "cross_origin", "Malformed Origin header.");
-  }
-  if (originHost !== host) throw new HttpError(403, "cross_origin", "Cross-origin requests are refused.");
+  const refusal = checkOrigin(req);
+  if (refusal) throw refusal;
 }

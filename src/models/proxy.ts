@@ -4,6 +4,7 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { proxyError } from "./proxy-errors.js";
+import { refusedModelPath } from "./proxy-path.js";
 import { FORMATS, geminiPath, jsonBody, readBody, requestedModel, type WireFormat } from "./proxy-request.js";
 import type { ModelRoute, Upstreams } from "./route.js";
 import { fixRequest } from "./wire-fixes.js";
@@ -115,6 +116,8 @@ export class ModelProxy {
       return proxyError(res, format, 401, "The model proxy refused the key: restart the agent tab (the gateway restarted).");
     }
     url.searchParams.delete("key");
+    const refused = refusedModelPath(format, raw); // encoded separators, dot segments, foreign shapes
+    if (refused) return proxyError(res, format, 400, refused);
     const target = await this.options.target();
     const { upstreams } = target.route;
     if (!upstreams) {

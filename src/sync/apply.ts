@@ -1,4 +1,5 @@
 import path from "node:path/posix";
+import { isSafeRepoPath, UNSAFE_PATH_REASON } from "./safe-path.js";
 import type { WorkspaceClient } from "@databricks/sdk-experimental";
 import { deadline, statusOf } from "../databricks/client.js";
 import type { BlobReader } from "./git.js";
@@ -82,6 +83,10 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
   };
 
   const upload = async (file: SyncPlan["uploads"][number]): Promise<boolean> => {
+    if (!isSafeRepoPath(file.path)) {
+      skipped.push({ path: file.path, reason: UNSAFE_PATH_REASON });
+      return false;
+    }
     const blob = await options.blobs.read(file.sha);
     if (blob.content === undefined) {
       skipped.push({ path: file.path, reason: `${blob.size} bytes, over the workspace's ${MAX_IMPORT_BYTES}-byte import limit` });
@@ -144,7 +149,7 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
     stale.add(options.remoteNames[file] ?? file);
     delete names[file];
   }
-  const doomed = [...stale].filter((rel) => !uploadedRemotes.has(rel));
+  const doomed = [...stale].filter((rel) => !uploadedRemotes.has(rel) && isSafeRepoPath(rel));
   let deleted = 0;
   await runPool(doomed, options.concurrency, async (rel) => {
     try {
@@ -158,7 +163,7 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
   });
 
   // Deepest first and never recursive: a folder still holding something (a user's own notebook) stays.
-  for (const dir of plan.goneDirs) {
+  for (const dir of plan.goneDirs.filter(isSafeRepoPath)) {
     const remote = `${root}/${dir}`;
     try {
       await client.workspace.delete({ path: remote, recursive: false }, ctx());

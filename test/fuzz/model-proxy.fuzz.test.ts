@@ -77,7 +77,9 @@ describe("fuzz: the model proxy (keys, paths, methods, bodies)", () => {
       if (rng.int(3) === 0) query.push(`${encodeURIComponent(rng.text(4))}=${encodeURIComponent(rng.text(6))}`);
       if (rng.int(4) === 0) headers.push(["Cookie", "session=stolen"]);
       const prefix = rng.int(3) ? rng.pick(["/anthropic", "/openai", "/gemini"]) : rng.pick(prefixes);
-      const target = prefix + rng.pick(tails) + (query.length ? `?${query.join("&")}` : "");
+      // Half the time the format's own path (the proxy forwards only each format's shapes, issue 14), else any tail.
+      const own = { "/anthropic": tails[0], "/openai": tails[1], "/gemini": tails[2] }[prefix];
+      const target = prefix + (own && rng.int(2) === 0 ? own : rng.pick(tails)) + (query.length ? `?${query.join("&")}` : "");
       const method = rng.pick(["POST", "GET", "PUT", "DELETE", "OPTIONS"]);
       const body = method === "GET" ? "" : rng.pick(["{}", JSON.stringify(rng.value(3)) ?? "", rng.text(rng.int(300))]);
       const before = seen.length;

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { onGateway, registeredGateways, type KeyedGateway } from "./local-key.js";
 
 /** Debian's Chromium: the house rules drive the real browser, not a downloaded one. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -41,6 +42,11 @@ export interface LaunchOptions {
   readonly mobile?: boolean;
   /** console.error lines to leave out of `errors` (e.g. 404s of endpoints a later issue builds). */
   readonly ignoreConsole?: readonly RegExp[];
+  /**
+   * Local mode's key: by default the browser holds the key cookie of every gateway the helpers start, as if the
+   * printed URL had been opened; false leaves it out (tests of the printed URL and of the 401 page).
+   */
+  readonly key?: boolean;
 }
 
 /** Launches Debian's Chromium headless with a fresh profile; close() removes the profile. */
@@ -67,6 +73,16 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<TestBr
   };
   for (const page of context.pages()) watch(page);
   context.on("page", watch);
+  // The cookie the gateway sets when the printed URL is opened (src/auth/local-key.ts names it by port).
+  const addKey = ({ origin, key }: KeyedGateway) => {
+    const { hostname, port } = new URL(origin);
+    return context.addCookies([
+      // With an expiry: Chromium drops session cookies when a test closes the context's last page.
+      { name: `agent-terminal-gateway-key-${port || "80"}`, value: key, domain: hostname, path: "/", httpOnly: true, sameSite: "Strict", expires: Math.floor(Date.now() / 1000) + 86_400 },
+    ]);
+  };
+  const stopKeys = options.key === false ? () => {} : onGateway(addKey);
+  if (options.key !== false) for (const gateway of registeredGateways()) await addKey(gateway);
   return {
     context,
     errors,
@@ -81,6 +97,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<TestBr
       return file;
     },
     async close() {
+      stopKeys();
       await context.close();
       rmSync(profile, { recursive: true, force: true });
     },

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { KEY_ENV, keyOf, registerGateway, unregisterGateway } from "./local-key.js";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -23,7 +24,7 @@ export interface ChildGatewayOptions {
 export async function startChildGateway(env: Record<string, string> = {}, options: ChildGatewayOptions = {}): Promise<ChildGateway> {
   const home = options.home ?? mkdtempSync(path.join(tmpdir(), "gw-child-"));
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    env: { PATH: process.env.PATH ?? "", SHELL: "/bin/bash", LANG: "C.UTF-8", HOME: home, PORT: "0", ...env },
+    env: { PATH: process.env.PATH ?? "", SHELL: "/bin/bash", LANG: "C.UTF-8", ...KEY_ENV, HOME: home, PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -39,6 +40,7 @@ export async function startChildGateway(env: Record<string, string> = {}, option
     child.kill("SIGKILL");
     throw new Error(`gateway did not start: ${output}`);
   }
+  await registerGateway(url, keyOf({ GATEWAY_TOKEN: KEY_ENV.GATEWAY_TOKEN, ...env }));
   return {
     child,
     url,
@@ -48,6 +50,7 @@ export async function startChildGateway(env: Record<string, string> = {}, option
     async stop(signal = "SIGTERM") {
       child.kill(signal);
       const code = await exited;
+      unregisterGateway(url!);
       if (!options.home) rmSync(home, { recursive: true, force: true });
       return code;
     },

@@ -5,7 +5,9 @@ import pino, { type Logger } from "pino";
 import { StringDecoder } from "node:string_decoder";
 import { WebSocket } from "ws";
 import { loadConfig, type ConfigFile } from "../../src/config.js";
+import { secretSafeOptions } from "../../src/logger.js";
 import { createServer, type Gateway, type GatewayOptions } from "../../src/server.js";
+import { KEY_ENV, registerGateway, unregisterGateway, withKey } from "./local-key.js";
 
 /** Log lines a test gateway wrote, parsed: tests read them to prove no secret was logged. */
 export interface LogSink {
@@ -47,19 +49,23 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
     SHELL: "/bin/bash",
     LANG: "C.UTF-8",
     PORT: "0",
+    // Local mode's key (issue 14): every helper below sends it, so tests need not.
+    ...KEY_ENV,
     ...options.env,
   };
   const config = loadConfig(env, options.file);
   const logs: LogSink = { lines: [] };
-  const logger = pino({ level: "debug" }, { write: (line: string) => void logs.lines.push(line) });
+  // The gateway's own secret handling (redaction and scrubbing), so tests read what production would log.
+  const logger = pino(secretSafeOptions("debug"), { write: (line: string) => void logs.lines.push(line) });
   const gateway = createServer({ config, logger, env, ...options.overrides });
   const url = await gateway.listen();
+  await registerGateway(url, gateway.localKey);
   const sockets = new Set<TerminalClient>();
 
   const api: TestGateway["api"] = async (method, route, body, headers = {}) => {
     const res = await fetch(url + route, {
       method,
-      headers: { ...(body !== undefined ? { "content-type": "application/json" } : {}), ...options.headers, ...headers },
+      headers: withKey(url, { ...(body !== undefined ? { "content-type": "application/json" } : {}), ...options.headers, ...headers }),
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
     });
     const text = await res.text();
@@ -97,6 +103,7 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
     async dispose() {
       for (const client of sockets) client.close();
       await gateway.close();
+      unregisterGateway(url);
       if (!options.home) rmSync(home, { recursive: true, force: true });
     },
   };
@@ -146,7 +153,9 @@ export class TerminalClient {
   /** `keepText: false` for a client that streams for minutes: it counts bytes and keeps no text. */
   static open(url: string, options: { ack?: boolean; keepText?: boolean; headers?: Record<string, string> } = {}): Promise<TerminalClient> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { perMessageDeflate: false, headers: options.headers });
+      // The local key unless the caller sends an Authorization of its own.
+      const headers = withKey(url, options.headers);
+      const ws = new WebSocket(url, { perMessageDeflate: false, headers });
       const client = new TerminalClient(ws, options.ack ?? true, options.keepText ?? true);
       ws.once("open", () => resolve(client));
       ws.once("error", reject);

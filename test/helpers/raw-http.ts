@@ -1,4 +1,10 @@
 import net from "node:net";
+import { keyHeaders } from "./local-key.js";
+
+/** rawRequest's options: `key: false` leaves out local mode's key (tests of the refusal). */
+export interface RawOptions {
+  readonly key?: boolean;
+}
 
 /** A response read off a raw socket: status, lower-cased headers (repeats joined) and the body as text. */
 export interface RawResponse {
@@ -10,6 +16,8 @@ export interface RawResponse {
 /**
  * Sends one HTTP/1.1 request over a plain socket, with the headers exactly as given (repeats and odd
  * case included, which fetch and ws would merge or refuse). An upgrade request ends at the status line.
+ * A registered local gateway's key is added as `Authorization: Bearer` unless the headers carry an
+ * Authorization of their own or `options.key` is false.
  */
 export function rawRequest(
   baseUrl: string,
@@ -17,14 +25,17 @@ export function rawRequest(
   path: string,
   headers: ReadonlyArray<readonly [string, string]>,
   body = "",
+  options: RawOptions = {},
 ): Promise<RawResponse> {
   const { hostname, port } = new URL(baseUrl);
   const has = (header: string) => headers.some(([name]) => name.toLowerCase() === header);
+  const key = options.key === false || has("authorization") ? [] : Object.entries(keyHeaders(baseUrl)).map(([n, v]) => `${n}: ${v}`);
   const hasHost = has("host");
   const lines = [
     `${method} ${path} HTTP/1.1`,
     ...(hasHost ? [] : [`Host: ${hostname}:${port}`]),
     ...headers.map(([name, value]) => `${name}: ${value}`),
+    ...key,
     ...(body ? [`Content-Length: ${Buffer.byteLength(body)}`] : []),
     ...(has("connection") ? [] : ["Connection: close"]),
   ];
