@@ -125,7 +125,8 @@ describe("what a new user tripped over", { timeout: 90_000 }, () => {
     const details = page.locator("#status-details");
     await expect.poll(() => details.isVisible()).toBe(true);
     expect(await details.innerText()).toContain("takes no token");
-    for (let i = 0; i < 3; i++) await page.keyboard.press("Tab");
+    // Models, Sync and Memory, then the IDE button.
+    for (let i = 0; i < 4; i++) await page.keyboard.press("Tab");
     expect(await focusedItem()).toBe("open-ide");
   });
 });
