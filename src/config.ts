@@ -57,6 +57,8 @@ export interface Config {
   readonly models: { readonly anthropic: string; readonly codex: string; readonly gemini: string };
   readonly token: { readonly rotationIntervalSeconds: number; readonly lifetimeSeconds: number };
   readonly ide: { readonly idleMinutes: number; readonly codeServerBin: string | undefined };
+  /** History, work in progress and agent memory kept in the workspace (README "Restore after a redeploy"). */
+  readonly backup: { readonly intervalSeconds: number; readonly homeMaxBytes: number };
 }
 
 /** An invalid setting: names the setting; main.ts prints it and exits with code 2. */
@@ -180,6 +182,10 @@ export function loadConfig(env: Env, file?: ConfigFile): Config {
     ide: {
       idleMinutes: integer(env, "IDE_IDLE_MINUTES", 1, 10_080, 30),
       codeServerBin: nonEmpty(env.CODE_SERVER_BIN),
+    },
+    backup: {
+      intervalSeconds: integer(env, "BACKUP_INTERVAL_SECONDS", 5, 86_400, 120),
+      homeMaxBytes: integer(env, "BACKUP_HOME_MAX_BYTES", 0, 100 * 1024 * 1024 * 1024, 200 * 1024 * 1024),
     },
   });
 }

@@ -29,6 +29,7 @@ import { createUploadRoutes } from "./routes/upload.js";
 import { SessionManager } from "./sessions/session-manager.js";
 import { createTerminalSocket } from "./sessions/terminal-socket.js";
 import { createSyncService, type SyncOptions, type SyncService } from "./sync/service.js";
+import { createBackupService, type BackupOptions, type BackupService } from "./backup/service.js";
 import { terminalEnv } from "./terminal-env.js";
 import { createAgentNotice } from "./token/agent-notice.js";
 import { createProfileWriter, type ProfileWriter } from "./token/databrickscfg.js";
@@ -50,6 +51,8 @@ export interface GatewayOptions {
   readonly callTimeoutMs?: number;
   /** Settings of the workspace sync that tests shorten. */
   readonly sync?: Partial<Pick<SyncOptions, "retry" | "debounceMs" | "concurrency" | "callTimeoutMs">>;
+  /** Settings of the history/WIP/agent-memory backup that tests shorten. */
+  readonly backup?: Partial<Pick<BackupOptions, "intervalMs" | "debounceMs" | "maxLinks" | "homeMaxBytes" | "retry" | "callTimeoutMs" | "finalSaveMs" | "onUpload">>;
   /** Shortens the IDE's idle period and upstream timeout (tests). */
   readonly ide?: IdeTimings;
   /** Replaces the AI Gateway probe (tests: never leave loopback). */
@@ -72,6 +75,8 @@ export interface Gateway {
   readonly sync: SyncService | undefined;
   /** The model route, the loopback model proxy and the CLIs' configuration. */
   readonly models: ModelService;
+  /** History, work in progress and agent memory in the workspace, restored after a redeploy; undefined without DATABRICKS_HOST. */
+  readonly backup: BackupService | undefined;
   /** Listens on the configured host and port (0 picks a free port); resolves with the base URL. */
   listen(): Promise<string>;
   /** Ends every session and subsystem and closes the server. */
@@ -131,7 +136,25 @@ export function createServer(options: GatewayOptions): Gateway {
         owner: () => owner?.owner(),
         logger: logger.child({ component: "sync" }),
         path: userPath,
+        onWake: () => backup?.wake(),
         ...options.sync,
+      })
+    : undefined;
+  const backup = config.databricks.host
+    ? createBackupService({
+        host: config.databricks.host,
+        projectsDir: config.projectsDir,
+        stateDir: config.stateDir,
+        home: config.home,
+        tokens,
+        owner: () => owner?.owner(),
+        logger: logger.child({ component: "backup" }),
+        path: userPath,
+        secrets: () => [models.proxy.localKey, config.databricks.clientSecret],
+        intervalMs: config.backup.intervalSeconds * 1000,
+        homeMaxBytes: config.backup.homeMaxBytes,
+        beforeFinalSave: () => sessions.close(),
+        ...options.backup,
       })
     : undefined;
 
@@ -151,7 +174,7 @@ export function createServer(options: GatewayOptions): Gateway {
   app.use(createMeRoutes({ guard, appMode: config.appMode }));
   app.use(createAgentRoutes({ agents }));
   app.use(createTokenRoutes({ tokens }));
-  app.use(createSyncRoutes({ sync }));
+  app.use(createSyncRoutes({ sync, backup }));
   app.use(createModelRoutes({ models }));
   app.use(createSessionRoutes({ sessions, agents, projectsDir: config.projectsDir, env: () => baseEnv }));
   app.use(ide.apiRoutes);
@@ -192,12 +215,14 @@ export function createServer(options: GatewayOptions): Gateway {
     upgrades,
     sync,
     models,
+    backup,
     listen: async () => {
       guard.start?.();
       owner?.start(); // a no-op when the guard started it; a test's own guard does not
       await tokens.start();
       await sync?.start();
       await models.start();
+      backup?.start();
       return new Promise((resolve, reject) => {
         server.once("error", reject);
         server.listen(config.port, config.host, () => {
@@ -212,6 +237,8 @@ export function createServer(options: GatewayOptions): Gateway {
     close: () =>
       (closing ??= (async () => {
         agentNotice.close();
+        // First, while the token still works: the terminals end (shells write their history), then the last save.
+        await backup?.close();
         await Promise.all([sessions.close(), tokens.close(), sync?.close(), ide.close()]);
         terminalSocket.close();
         guard.close();
