@@ -94,10 +94,19 @@ describe("restore after a redeploy", () => {
     expect(stored).toContain("zebra-crossing"); // the scan reads inside the bundles
     for (const t of fake.tokens) expect(stored.includes(t.value)).toBe(false);
     expect(stored).not.toMatch(/dapi[0-9a-f]{32}/);
+    // The real Claude Code finds the restored conversation: its resume picker lists it. A Claude tab first, so
+    // the gateway marks the folder trusted (a shell tab's folder is not), then `claude --resume` in a shell tab.
+    const demo = path.join(projects, "demo");
+    const claudeTab = await b.createSession({ agent: "claude", cwd: demo });
+    await until(() => readFileSync(path.join(home2, ".claude.json"), "utf8").includes(JSON.stringify(demo)), "the folder trusted", 30_000);
+    await b.api("DELETE", `/api/sessions/${claudeTab}`);
+    const tab = await b.connect(await b.createSession({ agent: "shell", cwd: demo, cols: 160, rows: 40 }));
+    tab.input("claude --resume\r");
+    await tab.until(() => tab.text.includes("zebra-crossing"), 90_000, "the restored conversation in claude --resume");
     // GET /api/sync reports the restore per repository.
     const sync = (await b.api("GET", "/api/sync")).body.find((r: any) => r.name === "demo");
     expect(sync.restore).toMatchObject({ state: "restored" });
-  });
+  }, 180_000);
 });
 
 /** A Claude Code transcript: one user prompt and one assistant answer, as Claude Code 2 writes them. */
