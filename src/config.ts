@@ -58,7 +58,7 @@ export interface Config {
   readonly token: { readonly rotationIntervalSeconds: number; readonly lifetimeSeconds: number };
   readonly ide: { readonly idleMinutes: number; readonly codeServerBin: string | undefined };
   /** History, work in progress and agent memory kept in the workspace (README "Restore after a redeploy"). */
-  readonly backup: { readonly intervalSeconds: number; readonly homeMaxBytes: number };
+  readonly backup: { readonly enabled: boolean; readonly intervalSeconds: number; readonly homeMaxBytes: number };
 }
 
 /** An invalid setting: names the setting; main.ts prints it and exits with code 2. */
@@ -184,6 +184,7 @@ export function loadConfig(env: Env, file?: ConfigFile): Config {
       codeServerBin: nonEmpty(env.CODE_SERVER_BIN),
     },
     backup: {
+      enabled: oneOf(env, "BACKUP", ["on", "off"], "on") === "on",
       intervalSeconds: integer(env, "BACKUP_INTERVAL_SECONDS", 5, 86_400, 120),
       homeMaxBytes: integer(env, "BACKUP_HOME_MAX_BYTES", 0, 100 * 1024 * 1024 * 1024, 200 * 1024 * 1024),
     },

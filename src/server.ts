@@ -140,7 +140,7 @@ export function createServer(options: GatewayOptions): Gateway {
         ...options.sync,
       })
     : undefined;
-  const backup = config.databricks.host
+  const backup = config.databricks.host && config.backup.enabled
     ? createBackupService({
         host: config.databricks.host,
         projectsDir: config.projectsDir,

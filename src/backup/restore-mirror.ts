@@ -2,6 +2,7 @@ import { mkdirSync, renameSync, rmdirSync, rmSync, writeFileSync, existsSync } f
 import path from "node:path";
 import { gitRun, type BackupGitEnv } from "./git-exec.js";
 import type { PieceStore } from "./pieces.js";
+import { removeIfEmpty } from "./restore-repo.js";
 import { BACKUP_IDENTITY } from "./snapshot.js";
 
 const NOTEBOOK_EXTENSIONS: Readonly<Record<string, string>> = { PYTHON: ".py", SQL: ".sql", SCALA: ".scala", R: ".r" };
@@ -46,5 +47,7 @@ export async function restoreMirror(options: { git: BackupGitEnv; store: PieceSt
   } catch (error) {
     rmSync(workDir, { recursive: true, force: true });
     throw error;
+  } finally {
+    removeIfEmpty(path.dirname(workDir));
   }
 }

@@ -63,6 +63,17 @@ export async function restoreRepository(options: {
   } catch (error) {
     rmSync(workDir, { recursive: true, force: true });
     throw error;
+  } finally {
+    removeIfEmpty(path.dirname(workDir));
+  }
+}
+
+/** The restore area goes once the last restore in it is done, so PROJECTS_DIR holds only repositories. */
+export function removeIfEmpty(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // Not empty (another restore), or already gone.
   }
 }
 

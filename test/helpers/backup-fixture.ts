@@ -60,7 +60,7 @@ export async function repoPicture(home: string, dir: string): Promise<Record<str
     diff: await g("diff"),
     cached: await g("diff", "--cached"),
     stash: await g("stash", "list"),
-    stashDiff: await g("stash", "show", "-p", "stash@{1}"),
+    stashPatches: await g("log", "-g", "-p", "--format=%gs", "refs/stash", "--").catch(() => ""),
   };
 }
 
@@ -92,4 +92,27 @@ export async function storedText(fake: FakeDatabricks, scratch: string): Promise
     texts.push((await runGit(scratch, repo, ["cat-file", "--batch-all-objects", "--batch"])).stdout);
   }
   return texts.join("\n");
+}
+
+/** GET /api/sync's entry for `name` once `predicate` holds. */
+export async function syncEntry(gw: TestGateway, name: string, predicate: (entry: any) => boolean, what: string, timeoutMs = 60_000): Promise<any> {
+  let last: any;
+  await until(
+    async () => {
+      last = ((await gw.api("GET", "/api/sync")).body as any[]).find((r) => r.name === name);
+      return last !== undefined && predicate(last);
+    },
+    () => `${what}; last: ${JSON.stringify(last)}`,
+    timeoutMs,
+  );
+  return last;
+}
+
+/** Bytes of every import under the backup folder of `repo` (its parts and manifest), from request `from` on. */
+export function uploadedBytes(fake: FakeDatabricks, repo: string, from = 0): number {
+  const prefix = `/Users/${BACKUP_OWNER}/.agent-terminal-gateway/backup/repos/${repo}/`;
+  return fake.requests
+    .slice(from)
+    .filter((r) => r.path === "/api/2.0/workspace/import" && String((r.body as any)?.path).startsWith(prefix))
+    .reduce((sum, r) => sum + Buffer.from(String((r.body as any).content), "base64").length, 0);
 }
