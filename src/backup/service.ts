@@ -173,7 +173,7 @@ export function createBackupService(options: BackupOptions): BackupService {
       closed = true;
       unsubscribe();
       if (timer) clearTimeout(timer.handle);
-      const budget = options.finalSaveMs ?? 6_000;
+      const budget = options.finalSaveMs ?? 5_000;
       const started = Date.now();
       await options.beforeFinalSave?.().catch(() => undefined);
       await Promise.race([running, new Promise((r) => setTimeout(r, budget).unref())]);

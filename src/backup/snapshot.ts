@@ -95,8 +95,24 @@ export async function captureWip(git: BackupGitEnv, dir: string, state: RepoRefs
   try {
     const base = (await run(["rev-parse", "--verify", "-q", "HEAD"]).catch(() => "")).trim() || null;
     const indexTree = (await run(["write-tree"])).trim();
-    await run(["add", "-u"]);
     const skipped: { path: string; reason: string }[] = [];
+    // Staged content is uploaded as it is: refuse the whole save rather than a token in it.
+    if (base) {
+      for (const file of await stagedWithSecret(run, dir, base, secrets)) {
+        throw new Error(`work in progress not saved: the staged ${file} holds what looks like a token`);
+      }
+    }
+    // Tracked files changed in the working tree, each checked before it is added.
+    const changed: string[] = [];
+    for (const file of (await run(["diff-files", "-z", "--name-only"])).split("\0")) {
+      if (!file) continue;
+      const full = path.join(dir, file);
+      const stat = lstatSync(full, { throwIfNoEntry: false });
+      const problem = stat?.isFile() ? secretIn(readFileSync(full), secrets) : undefined;
+      if (problem) skipped.push({ path: file, reason: `change not saved: it ${problem}` });
+      else changed.push(file);
+    }
+    if (changed.length > 0) await run(["add", "-u", "--pathspec-from-file=-", "--pathspec-file-nul", "--"], changed.join("\0"));
     const keep: string[] = [];
     for (const file of (await run(["ls-files", "-z", "--others", "--exclude-standard"])).split("\0")) {
       if (!file) continue;
@@ -120,4 +136,19 @@ export async function captureWip(git: BackupGitEnv, dir: string, state: RepoRefs
   } finally {
     rmSync(index, { force: true });
   }
+}
+
+/** Staged files whose content differs from `base` and holds a secret (read from the shadow's view of the objects). */
+async function stagedWithSecret(run: (args: string[], input?: string) => Promise<string>, _dir: string, base: string, secrets: SecretList): Promise<string[]> {
+  const raw = await run(["diff-index", "--cached", "-z", "--no-renames", "--diff-filter=AM", base]);
+  const fields = raw.split("\0");
+  const found: string[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const sha = fields[i]!.split(" ")[3];
+    const file = fields[i + 1]!;
+    if (!sha || !OBJECT_ID.test(sha)) continue;
+    const content = Buffer.from(await run(["cat-file", "blob", sha]), "latin1");
+    if (secretIn(content, secrets)) found.push(file);
+  }
+  return found;
 }

@@ -20,7 +20,7 @@ export async function startBackupGateway(options: {
 }): Promise<TestGateway> {
   return startGateway({
     home: options.home,
-    env: { DATABRICKS_HOST: options.fake.url, DATABRICKS_TOKEN: options.token, PROJECTS_DIR: options.projectsDir },
+    env: { DATABRICKS_HOST: options.fake.url, DATABRICKS_TOKEN: options.token, PROJECTS_DIR: options.projectsDir, BACKUP: "on" },
     overrides: {
       callTimeoutMs: 5_000,
       sync: { retry: { baseMs: 100, maxMs: 400 }, debounceMs: 30, callTimeoutMs: 5_000 },

@@ -47,6 +47,8 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
     SHELL: "/bin/bash",
     LANG: "C.UTF-8",
     PORT: "0",
+    // The history backup (issue 15) makes its own workspace calls; tests of it turn it on (backup-fixture.ts).
+    BACKUP: "off",
     ...options.env,
   };
   const config = loadConfig(env, options.file);

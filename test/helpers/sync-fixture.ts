@@ -52,8 +52,6 @@ export async function startSyncFixture(options: FixtureOptions = {}): Promise<Sy
       DATABRICKS_HOST: options.host ?? fake.url,
       DATABRICKS_TOKEN: options.token === "none" ? undefined : token,
       APP_OWNER: options.appOwner,
-      // These tests count the mirror's requests; the history backup has its own tests (backup-*.test.ts).
-      BACKUP: "off",
     },
     headers: options.appOwner ? { "x-forwarded-email": options.appOwner } : undefined,
     overrides: { callTimeoutMs: 5_000, sync: { retry: { baseMs: 100, maxMs: 400 }, debounceMs: 30, callTimeoutMs: 5_000, ...options.sync } },

@@ -133,7 +133,7 @@ describe("backup and restore: cost, limits and faults", () => {
     const manifest = JSON.parse(fake.workspace.get(`${ROOT}/repos/demo/manifest.json`)!.content!.toString("utf8"));
     fake.fault({ method: "GET", path: "/api/2.0/workspace/export", query: new RegExp(manifest.chain[1].parts[0].name) }, "hang");
     const home2 = temp("bk-home2-");
-    const child = await startChildGateway({ DATABRICKS_HOST: fake.url, DATABRICKS_TOKEN: token, PROJECTS_DIR: projects, LOG_LEVEL: "debug" }, { home: home2 });
+    const child = await startChildGateway({ DATABRICKS_HOST: fake.url, DATABRICKS_TOKEN: token, PROJECTS_DIR: projects, LOG_LEVEL: "debug", BACKUP: "on" }, { home: home2 });
     children.push(child);
     const area = path.join(projects, ".agent-terminal-gateway-restore");
     await until(() => existsSync(path.join(area, "demo", ".git")), () => `a restore under way: ${child.output().slice(-2000)}`, 60_000);
@@ -175,7 +175,7 @@ describe("backup and restore: cost, limits and faults", () => {
     const pat = fake.issueToken("someone@example.com");
     const repo = await TestRepo.init(home, path.join(projects, "secrets"));
     await repo.commit({ "ok.txt": "fine\n" }, "ok");
-    repo.write({ "notes.txt": `my token is ${pat}\n`, "clean.txt": "nothing secret\n" });
+    repo.write({ "notes.txt": `my token is ${pat}\n`, "clean.txt": "nothing secret\n", "ok.txt": `fine, but ${pat}\n` });
     const transcript = path.join(home, ".claude", "projects", "-x", "leak.jsonl");
     mkdirSync(path.dirname(transcript), { recursive: true });
     writeFileSync(transcript, JSON.stringify({ type: "user", message: { content: `use ${token}` } }) + "\n");
@@ -183,7 +183,10 @@ describe("backup and restore: cost, limits and faults", () => {
     await gw.dispose();
     gateways.splice(0);
     const state = JSON.parse(readFileSync(path.join(home, ".local/state/agent-terminal-gateway/backup/state.json"), "utf8"));
-    expect(state.repos.secrets.wip.skipped).toEqual([{ path: "notes.txt", reason: expect.stringMatching(/token/) }]);
+    expect(state.repos.secrets.wip.skipped).toEqual([
+      { path: "ok.txt", reason: expect.stringMatching(/token/) },
+      { path: "notes.txt", reason: expect.stringMatching(/token/) },
+    ]);
     expect(state.home.skipped).toEqual([{ path: ".claude/projects/-x/leak.jsonl", reason: expect.stringMatching(/token|secret/) }]);
     const stored = await storedText(fake, temp("bk-scan-"));
     expect(stored).toContain("nothing secret");
