@@ -63,6 +63,8 @@ export async function restorePhase(options: {
       if (!data) continue;
       const manifest = parseRepoManifest(data);
       if (repoKey(manifest.name) !== entry.name) throw new Error(`manifest.json names another repository (${JSON.stringify(manifest.name)})`);
+      // This machine's own repository, saved by this gateway: nothing to restore, no conflict.
+      if (state.repos.has(manifest.name) && !isVacant(path.join(options.projectsDir, manifest.name))) continue;
       manifests.push(manifest);
     } catch (error) {
       if (error instanceof WorkspaceUnavailable) throw error;

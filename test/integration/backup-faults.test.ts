@@ -148,6 +148,36 @@ describe("backup and restore: cost, limits and faults", () => {
     expect(await repoPicture(home2, path.join(projects, "demo"))).toEqual(before);
   }, 120_000);
 
+  it("SIGTERM saves the work in progress within the shutdown budget, even with the workspace hanging", async () => {
+    fake = await startFakeDatabricks();
+    const token = fake.issueToken(BACKUP_OWNER);
+    const projects = temp("bk-projects-");
+    const home = temp("bk-home-");
+    const env = { DATABRICKS_HOST: fake.url, DATABRICKS_TOKEN: token, PROJECTS_DIR: projects, BACKUP: "on" };
+    let child = await startChildGateway(env, { home });
+    children.push(child);
+    const repo = await TestRepo.init(home, path.join(projects, "term"));
+    await repo.commit({ "a.txt": "a\n" }, "a");
+    const manifestPath = `${ROOT}/repos/term/manifest.json`;
+    const manifest = () => JSON.parse(fake!.workspace.get(manifestPath)?.content?.toString("utf8") ?? "null");
+    await until(() => manifest()?.refs?.length === 1, () => `the first save: ${child.output().slice(-1500)}`, 30_000);
+    repo.write({ "a.txt": "edited, not committed\n" });
+    let started = Date.now();
+    expect(await child.stop("SIGTERM")).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(manifest().wip).toMatchObject({ base: await repo.head() });
+
+    child = await startChildGateway(env, { home });
+    children.splice(0, 1, child);
+    await until(() => child.output().includes("restore finished"), () => `the second start: ${child.output().slice(-1500)}`, 30_000);
+    repo.write({ "a.txt": "edited again\n" });
+    fake.fault({ method: "POST", path: "/api/2.0/workspace/import" }, "hang", 1000);
+    started = Date.now();
+    expect(await child.stop("SIGTERM")).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    children.splice(0);
+  }, 90_000);
+
   it("with the workspace down at start, terminals work at once and the restore comes later", async () => {
     fake = await startFakeDatabricks();
     const { gw, home, projects } = await machine();
