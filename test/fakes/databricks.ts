@@ -52,6 +52,8 @@ export interface FakeDatabricks {
   issueToken(userName: string, lifetimeSeconds?: number): string;
   /** The next `times` (default 1) matching requests get `response` instead. */
   fault(match: { method?: string; path: string | RegExp; query?: RegExp }, response: FaultResponse, times?: number): void;
+  /** Drops every fault not yet used up. */
+  clearFaults(): void;
   close(): Promise<void>;
 }
 
@@ -243,6 +245,9 @@ export async function startFakeDatabricks(): Promise<FakeDatabricks> {
     },
     fault(match, response, times = 1) {
       faults.push({ ...match, response, remaining: times });
+    },
+    clearFaults() {
+      faults.splice(0);
     },
     close: () =>
       new Promise<void>((resolve) => {
