@@ -51,6 +51,8 @@ export async function restorePhase(options: {
   state: BackupState;
   status: RestoreStatus;
   changed: () => void;
+  /** Filled with each conflict's stored ref ids: its saves wait until the local repository has them all. */
+  conflicts: Map<string, string[]>;
 }): Promise<void> {
   const { store, status, state } = options;
   const area = path.join(options.projectsDir, RESTORE_AREA);
@@ -91,6 +93,7 @@ export async function restorePhase(options: {
           await restoreRepository({ git: options.git, manifest, store, dir: remoteDir, workDir: `${copy}.tmp`, target: copy, bare: true, progress });
         }
         Object.assign(repo, { state: "conflict", storedCopy: copy, message: `${target} exists: left as it is; the stored history is in ${copy}` });
+        options.conflicts.set(manifest.name, [...new Set([...manifest.refs.map((r) => r.sha), ...manifest.stash.map((s) => s.sha)])]);
       } else {
         await restoreRepository({ git: options.git, manifest, store, dir: remoteDir, workDir: path.join(area, repoKey(manifest.name)), target, progress });
         state.repos.set(manifest.name, manifest);
@@ -113,6 +116,7 @@ export async function restorePhase(options: {
     const target = path.join(options.projectsDir, mirror.name);
     if (!isVacant(target)) {
       Object.assign(repo, { state: "conflict", message: `${target} exists: left as it is (the workspace holds only its files)` });
+      options.conflicts.set(mirror.name, []);
       continue;
     }
     repo.state = "restoring";

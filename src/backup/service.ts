@@ -6,7 +6,7 @@ import { userClient } from "../databricks/client.js";
 import { Backoff, type RetryPolicy } from "../sync/backoff.js";
 import { createOwnerResolver } from "../sync/owner.js";
 import type { TokenSource } from "../token/types.js";
-import type { BackupGitEnv } from "./git-exec.js";
+import { gitRun, type BackupGitEnv } from "./git-exec.js";
 import { homeItems } from "./home-items.js";
 import { BackupState } from "./local-state.js";
 import { backupRoot, REPO_NAME } from "./manifest.js";
@@ -70,6 +70,7 @@ export function createBackupService(options: BackupOptions): BackupService {
   const secrets = () => [options.tokens.current(), ...(options.secrets?.() ?? [])];
   let abort = newAbort();
   const restore = emptyRestoreStatus();
+  const conflicts = new Map<string, string[]>();
   let restored = false;
   let closed = false;
   let timer: { handle: NodeJS.Timeout; due: number } | undefined;
@@ -130,14 +131,25 @@ export function createBackupService(options: BackupOptions): BackupService {
       restore.state = "restoring";
       await restorePhase({
         git, store, root, mirrorRoot: `/Users/${owner}/projects`, projectsDir: options.projectsDir, stateDir: options.stateDir,
-        home: options.home, items, state, status: restore, changed: () => {},
+        home: options.home, items, state, status: restore, changed: () => {}, conflicts,
       });
       restored = true;
       restore.state = "done";
       restore.lastError = null;
       logger.info({ repos: Object.fromEntries(Object.entries(restore.repos).map(([n, r]) => [n, r.state])), home: restore.home.state }, "restore finished");
     }
-    const blocked = new Set(Object.entries(restore.repos).filter(([, r]) => r.state === "conflict" && !r.storedCopy).map(([n]) => n));
+    // A conflict's stored backup is kept until the local repository holds what it held (the owner fetched it).
+    const blocked = new Set<string>();
+    for (const [name, ids] of conflicts) {
+      const dir = path.join(options.projectsDir, name);
+      const missing = ids.length === 0 ? [] : await gitRun(git, dir, ["cat-file", "--batch-check"], { input: ids.join("\n") + "\n" }).then((out) => out.split("\n").filter((l) => l.endsWith(" missing")), () => ["?"]);
+      if (missing.length > 0) blocked.add(name);
+      else {
+        conflicts.delete(name);
+        const entry = restore.repos[name];
+        if (entry) entry.message = `${entry.message ?? ""} Resolved: the local repository holds the stored history; saving it again.`.trim();
+      }
+    }
     await saver.saveAll(store, root, localRepos().filter((n) => !blocked.has(n)), final, options.projectsDir);
   };
 

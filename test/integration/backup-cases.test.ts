@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -6,6 +7,15 @@ import { startFakeDatabricks, type FakeDatabricks } from "../fakes/databricks.js
 import { BACKUP_OWNER, restoreState, startBackupGateway, syncEntry, tempDir } from "../helpers/backup-fixture.js";
 import type { TestGateway } from "../helpers/gateway.js";
 import { TestRepo } from "../helpers/git-repo.js";
+
+/** Runs node with `args` and resolves with its exit code and output. */
+function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { env: { PATH: process.env.PATH ?? "", LANG: "C.UTF-8", ...env } }, (error, stdout, stderr) =>
+      resolve({ code: error ? ((error as any).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
 
 const ROOT = `/Users/${BACKUP_OWNER}/.agent-terminal-gateway/backup`;
 
@@ -50,9 +60,20 @@ describe("restore: conflicts, mirror-only workspaces, hostile data", () => {
     expect(restore.repos.same).toMatchObject({ state: "conflict", storedCopy: expect.stringContaining("stored") });
     expect(await local.head()).toBe(localHead);
     expect(readdirSync(local.dir).sort()).toEqual([".git", "l.txt"]);
+    // By hand, without the gateway: the documented command restores the stored history anywhere.
+    const byHand = path.join(temp("bk-hand-"), "same");
+    const cli = await runCli(["--import", "tsx", "src/backup/restore-cli.ts", "same", byHand], { DATABRICKS_HOST: fake.url, DATABRICKS_TOKEN: fake.issueToken(BACKUP_OWNER), HOME: home });
+    expect(cli).toMatchObject({ code: 0, stdout: expect.stringContaining("restored") });
+    expect(readFileSync(path.join(byHand, "s.txt"), "utf8")).toBe("stored\n");
     // The documented command brings the stored branches in beside the local ones.
     await local.git("fetch", "-q", restore.repos.same.storedCopy, "refs/heads/*:refs/remotes/stored/*");
     expect((await local.git("rev-parse", "refs/remotes/stored/main")).stdout.trim()).toBe(storedHead);
+    // Until then the stored backup was kept; now the local repository, which holds it, is saved.
+    const manifestOf = () => JSON.parse(fake!.workspace.get(`${ROOT}/repos/same/manifest.json`)!.content!.toString("utf8"));
+    expect(manifestOf().refs).toEqual([{ name: "refs/heads/main", sha: storedHead }]);
+    await c.gw.dispose();
+    gateways.splice(0);
+    expect(manifestOf().refs.map((r: any) => r.name).sort()).toEqual(["refs/heads/main", "refs/remotes/stored/main"]);
   });
 
   it("restores a repository the workspace knows only as the file mirror, as one commit that says so", async () => {
