@@ -5,7 +5,7 @@ import { openShadow, saveLink, setShadowRefs } from "./chain.js";
 import { gitRun, type BackupGitEnv } from "./git-exec.js";
 import type { RepoManifest } from "./manifest.js";
 import type { PieceStore } from "./pieces.js";
-import { captureWip, historyRefs, readRefs } from "./snapshot.js";
+import { captureWip, historyRefs, readRefs, WipRefused } from "./snapshot.js";
 import type { SecretList } from "./secrets.js";
 
 /** What one save of a repository did. */
@@ -16,6 +16,8 @@ export interface RepoSave {
   readonly wipBytes: number;
   /** Parts no longer named by the manifest: deleted once it is written. */
   readonly dropped: string[];
+  /** Why the work in progress was not saved this time (the previous one is kept), if so. */
+  readonly wipError?: string;
 }
 
 /**
@@ -44,8 +46,15 @@ export async function saveRepository(options: {
   let wip = previous?.wip ?? null;
   let wipBytes = 0;
   const dropped = [...history.dropped];
-  if (options.wip) {
-    const capture = await captureWip(git, dir, state, shadowDir, options.secrets);
+  let wipError: string | undefined;
+  const capture = options.wip
+    ? await captureWip(git, dir, state, shadowDir, options.secrets).catch((error: unknown) => {
+        if (!(error instanceof WipRefused)) throw error;
+        wipError = error.message;
+        return undefined;
+      })
+    : undefined;
+  if (capture) {
     const same = wip && wip.base === capture.base && wip.indexTree === capture.indexTree && wip.worktreeTree === capture.worktreeTree;
     const clean = capture.base !== null && capture.indexTree === capture.worktreeTree && (await treeOf(git, shadowDir, capture.base)) === capture.indexTree;
     if (clean) {
@@ -80,7 +89,7 @@ export async function saveRepository(options: {
     wip,
   };
   const unchanged = previous !== undefined && fingerprint(previous) === fingerprint(manifest);
-  return { manifest: unchanged ? undefined : manifest, historyBytes: history.uploaded, wipBytes, dropped };
+  return { manifest: unchanged ? undefined : manifest, historyBytes: history.uploaded, wipBytes, dropped, wipError };
 }
 
 /** Everything of a manifest but its times: equal fingerprints need no new manifest. */

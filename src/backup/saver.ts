@@ -2,6 +2,7 @@ import path from "node:path";
 import type { Logger } from "pino";
 import type { BackupGitEnv } from "./git-exec.js";
 import { saveHome } from "./home-backup.js";
+import { collectHome } from "./home-files.js";
 import type { HomeItem } from "./home-items.js";
 import type { BackupState } from "./local-state.js";
 import { repoKey } from "./manifest.js";
@@ -43,6 +44,8 @@ export function createSaver(options: {
   const repos: Record<string, RepoBackupStatus> = {};
   const home = { savedAt: null as string | null, skipped: [] as { path: string; reason: string }[], lastError: null as string | null };
   const wipLooked = new Map<string, number>();
+  /** HOME's files as last saved (names, sizes, times): unchanged, nothing is read again. */
+  let homeSeen: string | undefined;
 
   const entry = (name: string): RepoBackupStatus => {
     const manifest = state.repos.get(name);
@@ -85,7 +88,8 @@ export function createSaver(options: {
           "repository backed up",
         );
       }
-      status.lastError = null;
+      status.lastError = result.wipError ?? null;
+      if (result.wipError) logger.warn({ repo: name, error: result.wipError }, "work in progress not saved");
     } catch (error) {
       status.lastError = ((error as Error)?.message ?? String(error)).slice(0, 1000);
       if (error instanceof WorkspaceUnavailable) throw error;
@@ -97,6 +101,8 @@ export function createSaver(options: {
     async saveAll(store: PieceStore, root: string, names: readonly string[], final: boolean, projectsDir: string): Promise<void> {
       for (const name of names) await saveOne(store, root, name, path.join(projectsDir, name), final);
       try {
+        const seen = JSON.stringify(collectHome(options.home, options.items).map((f) => [f.rel, f.size, f.mtimeMs]));
+        if (seen === homeSeen && state.home) return;
         const dir = `${root}/home`;
         await store.mkdirs(dir);
         const saved = await saveHome({
@@ -114,6 +120,7 @@ export function createSaver(options: {
           logger.info({ bytes: saved.uploaded, skipped: saved.manifest.skipped.length }, "agent memory and shell history backed up");
         }
         home.lastError = null;
+        homeSeen = seen;
       } catch (error) {
         home.lastError = ((error as Error)?.message ?? String(error)).slice(0, 1000);
         if (error instanceof WorkspaceUnavailable) throw error;

@@ -99,7 +99,7 @@ export async function captureWip(git: BackupGitEnv, dir: string, state: RepoRefs
     // Staged content is uploaded as it is: refuse the whole save rather than a token in it.
     if (base) {
       for (const file of await stagedWithSecret(run, dir, base, secrets)) {
-        throw new Error(`work in progress not saved: the staged ${file} holds what looks like a token`);
+        throw new WipRefused(`work in progress not saved: the staged ${file} holds what looks like a token`);
       }
     }
     // Tracked files changed in the working tree, each checked before it is added.
@@ -152,3 +152,6 @@ async function stagedWithSecret(run: (args: string[], input?: string) => Promise
   }
   return found;
 }
+
+/** The work in progress cannot be saved as it is (a staged file holds a secret); the history still is. */
+export class WipRefused extends Error {}

@@ -210,6 +210,12 @@ describe("backup and restore: cost, limits and faults", () => {
     mkdirSync(path.dirname(transcript), { recursive: true });
     writeFileSync(transcript, JSON.stringify({ type: "user", message: { content: `use ${token}` } }) + "\n");
     writeFileSync(path.join(home, ".bash_history"), "ls\n");
+    // A staged file holding a token: that work in progress is not saved, the history still is.
+    const staged = await TestRepo.init(home, path.join(projects, "staged"));
+    await staged.commit({ "x.txt": "x\n" }, "x");
+    staged.write({ "config.env": `TOKEN=${pat}\n` });
+    await staged.git("add", "config.env");
+    await syncEntry(gw, "staged", (e) => e.backup?.links === 1 && /staged config\.env/.test(e.backup.lastError ?? ""), "the refused work in progress");
     await gw.dispose();
     gateways.splice(0);
     const state = JSON.parse(readFileSync(path.join(home, ".local/state/agent-terminal-gateway/backup/state.json"), "utf8"));
