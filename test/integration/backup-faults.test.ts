@@ -178,6 +178,31 @@ describe("backup and restore: cost, limits and faults", () => {
     children.splice(0);
   }, 90_000);
 
+  it("429, 5xx and a refused token during a save: retried with backoff, the status says why, nothing lost", async () => {
+    fake = await startFakeDatabricks();
+    const { gw, home, projects, token } = await machine();
+    const repo = await TestRepo.init(home, path.join(projects, "retry"));
+    await repo.commit({ "a.txt": "a\n" }, "a");
+    await syncEntry(gw, "retry", (e) => e.backup?.links === 1, "the first save");
+    // 429 is retried inside the SDK first (with its own backoff); 503 comes straight to the backup's retry.
+    for (const status of [429, 503]) {
+      fake.fault({ method: "POST", path: "/api/2.0/workspace/import" }, { status }, 3);
+      const before = (await syncEntry(gw, "retry", () => true, "status")).backup.links;
+      await repo.commit({ [`f${status}.txt`]: `${status}\n` }, String(status));
+      if (status === 503) await syncEntry(gw, "retry", (e) => /unavailable \(503\)/.test(e.backup?.lastError ?? ""), "the 503 reported");
+      await syncEntry(gw, "retry", (e) => e.backup?.links === before + 1 && e.backup.lastError === null, `saved after the ${status}`);
+    }
+    fake.tokens.find((t) => t.value === token)!.revoked = true;
+    await repo.commit({ "after.txt": "after the token was revoked\n" }, "revoked");
+    await syncEntry(gw, "retry", (e) => /refused the token/.test(e.backup?.lastError ?? ""), "the refused token reported");
+    const res = await gw.api("POST", "/api/token", { token: fake.issueToken(BACKUP_OWNER) });
+    expect(res.status).toBe(200);
+    const done = await syncEntry(gw, "retry", (e) => e.backup?.links === 4 && e.backup.lastError === null, "saved with the new token");
+    expect(done.backup.savedAt).toEqual(expect.any(String));
+    const manifest = JSON.parse(fake.workspace.get(`${ROOT}/repos/retry/manifest.json`)!.content!.toString("utf8"));
+    expect(manifest.refs).toEqual([{ name: "refs/heads/main", sha: await repo.head() }]);
+  }, 120_000);
+
   it("with the workspace down at start, terminals work at once and the restore comes later", async () => {
     fake = await startFakeDatabricks();
     const { gw, home, projects } = await machine();
