@@ -47,7 +47,10 @@ export async function saveRepository(options: {
   let wipBytes = 0;
   const dropped = [...history.dropped];
   let wipError: string | undefined;
-  const capture = options.wip
+  // A commit since the last look makes the stored work in progress stale: look again now, whatever the interval.
+  const head = "branch" in state.head ? state.refs.find((r) => r.name === (state.head as { branch: string }).branch)?.sha : state.head.detached;
+  const stale = previous?.wip != null && previous.wip.base !== (head ?? null);
+  const capture = options.wip || stale
     ? await captureWip(git, dir, state, shadowDir, options.secrets).catch((error: unknown) => {
         if (!(error instanceof WipRefused)) throw error;
         wipError = error.message;

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import type { BackupGitEnv } from "./git-exec.js";
 import { homeManifestSchema, restoreHome } from "./home-backup.js";
@@ -29,6 +29,7 @@ export interface RestoreStatus {
   lastError: string | null;
 }
 
+/** The status before anything is known: nothing listed yet, HOME's part waiting. */
 export function emptyRestoreStatus(): RestoreStatus {
   return { state: "idle", repos: {}, home: { state: "waiting", restored: 0, merged: 0, kept: 0, refused: 0, message: null }, lastError: null };
 }
@@ -151,15 +152,6 @@ export async function restorePhase(options: {
     state.homeRestored = true;
     state.save();
     options.changed();
-  }
-}
-
-/** Leftovers of a restore that was killed: removed at start, so the missing repositories are restored anew. */
-export function leftoverRestores(projectsDir: string): string[] {
-  try {
-    return readdirSync(path.join(projectsDir, RESTORE_AREA));
-  } catch {
-    return [];
   }
 }
 

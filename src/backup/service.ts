@@ -57,8 +57,15 @@ export interface BackupService {
   close(): Promise<void>;
 }
 
+/** How often refs and work in progress are looked at by default (BACKUP_INTERVAL_SECONDS=120). */
 export const DEFAULT_BACKUP_INTERVAL_MS = 120_000;
 
+/**
+ * Builds the backup; nothing happens until start(). Each pass: with a token, first (once per start) the restore
+ * of what the workspace holds and the machine lacks, then a save of every repository under PROJECTS_DIR and of
+ * HOME's part. Passes run after a commit's wake-up, every `intervalMs`, sooner after a failure (backoff), at
+ * once when a token arrives, and one last time in close() (SIGTERM).
+ */
 export function createBackupService(options: BackupOptions): BackupService {
   const logger = options.logger;
   const git: BackupGitEnv = { HOME: options.home, PATH: options.path, LANG: "C.UTF-8" };
