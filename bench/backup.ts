@@ -65,7 +65,7 @@ export async function backupBench(options: { commits: number; historyMb: number;
     const bytes: number[] = [];
     const wall: number[] = [];
     for (let round = 0; round < options.rounds; round++) {
-      writeFileSync(path.join(repo, `src/file-${round % 40}.txt`), `round ${round}\n` + randomBytes(1000).toString("base64"));
+      writeFileSync(path.join(repo, `src/file-${(round % Math.min(39, options.commits)) + 1}.txt`), `round ${round}\n` + randomBytes(1000).toString("base64"));
       run(repo, ["commit", "-q", "-am", `round ${round}`]);
       const before = cpuNow();
       started = performance.now();
