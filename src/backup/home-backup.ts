@@ -82,12 +82,14 @@ export async function saveHome(options: {
     await gitRun(git, shadowDir, ["update-index", "--index-info"], { env, input: safe.join("\n") + (safe.length ? "\n" : "") });
     const tree = (await gitRun(git, shadowDir, ["write-tree"], { env })).trim();
     if (options.previous?.tree === tree) return undefined;
-    const parent = options.previous && (await hasObject(git, shadowDir, options.previous.commit)) ? ["-p", options.previous.commit] : [];
-    const commit = (await gitRun(git, shadowDir, ["commit-tree", tree, ...parent, "-m", "home"], { env })).trim();
+    // Each save is a commit of its own (no parent): the next link excludes what the previous commit reaches, and
+    // the private repository keeps only the newest commit's objects (pruned below), not every transcript version.
+    const previous = options.previous && (await hasObject(git, shadowDir, options.previous.commit)) ? options.previous : undefined;
+    const commit = (await gitRun(git, shadowDir, ["commit-tree", tree, "-m", "home"], { env })).trim();
     const refs = new Map([["refs/home", commit]]);
     await setShadowRefs(git, shadowDir, refs);
-    const previous = parent.length ? options.previous : undefined;
     const result = await saveLink({ git, shadowDir, refs, previous, maxLinks: options.maxLinks, store: options.store, dir: options.dir });
+    await gitRun(git, shadowDir, ["prune", "--expire=now"]).catch(() => "");
     const manifest: HomeManifest = { v: 1, savedAt: new Date().toISOString(), commit, tree, chain: result.chain, tips: result.tips, skipped };
     return { manifest, uploaded: result.uploaded, dropped: result.dropped };
   } finally {

@@ -74,6 +74,7 @@ export async function saveRepository(options: {
         if (wip) dropped.push(...wip.parts.map((p) => p.name).filter((n) => !parts.some((q) => q.name === n)));
         wip = { parts, bytes: bytes.length, ...capture, savedAt: new Date().toISOString() };
         wipBytes = bytes.length;
+        await pruneIfBig(git, shadowDir);
       } finally {
         rmSync(file, { force: true });
       }
@@ -104,4 +105,12 @@ function fingerprint(manifest: RepoManifest): string {
 
 async function treeOf(git: BackupGitEnv, dir: string, commit: string): Promise<string> {
   return (await gitRun(git, dir, ["rev-parse", `${commit}^{tree}`])).trim();
+}
+
+/** Loose objects of work in progress already uploaded pile up in the shadow: pruned once they pass 64 MiB. */
+async function pruneIfBig(git: BackupGitEnv, shadowDir: string): Promise<void> {
+  const counts = await gitRun(git, shadowDir, ["count-objects", "-v"]).catch(() => "");
+  const kib = Number(/^size: (\d+)/m.exec(counts)?.[1] ?? 0);
+  // Reachability runs through the owner's history (alternates): worth it only now and then.
+  if (kib > 64 * 1024) await gitRun(git, shadowDir, ["prune", "--expire=now"]).catch(() => "");
 }
