@@ -7,6 +7,7 @@ import { startFakeDatabricks, type FakeDatabricks } from "../fakes/databricks.js
 import { BACKUP_OWNER, restoreState, startBackupGateway, syncEntry, tempDir } from "../helpers/backup-fixture.js";
 import type { TestGateway } from "../helpers/gateway.js";
 import { TestRepo } from "../helpers/git-repo.js";
+import { until } from "../helpers/until.js";
 
 /** Runs node with `args` and resolves with its exit code and output. */
 function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -74,6 +75,33 @@ describe("restore: conflicts, mirror-only workspaces, hostile data", () => {
     await c.gw.dispose();
     gateways.splice(0);
     expect(manifestOf().refs.map((r: any) => r.name).sort()).toEqual(["refs/heads/main", "refs/remotes/stored/main"]);
+  });
+
+  it("consolidates a long chain into one full bundle and deletes the old parts", async () => {
+    fake = await startFakeDatabricks();
+    const projects = temp("bk-projects-");
+    const home = temp("bk-home-");
+    const token = fake.issueToken(BACKUP_OWNER);
+    const backup = { intervalMs: 60_000, debounceMs: 50, retry: { baseMs: 100, maxMs: 500 }, callTimeoutMs: 5_000, maxLinks: 3 };
+    const gw = await startBackupGateway({ fake, home, projectsDir: projects, token, overrides: { callTimeoutMs: 5_000, backup } });
+    gateways.push(gw);
+    const repo = await TestRepo.init(home, path.join(projects, "long"));
+    const parts = () => [...fake!.workspace.keys()].filter((k) => k.startsWith(`${ROOT}/repos/long/`) && k.endsWith(".part"));
+    for (let i = 1; i <= 3; i++) {
+      await repo.commit({ [`f${i}.txt`]: `${i}\n` }, `c${i}`);
+      await syncEntry(gw, "long", (e) => e.backup?.links === i, `link ${i}`);
+    }
+    expect(parts()).toHaveLength(3);
+    await repo.commit({ "f4.txt": "4\n" }, "c4");
+    await syncEntry(gw, "long", (e) => e.backup?.links === 1 && e.backup.savedAt, "the consolidated chain");
+    await until(() => parts().length === 1, "the old parts deleted");
+    const before = (await repo.git("log", "--format=%H %s")).stdout;
+    await gw.dispose();
+    gateways.splice(0);
+    rmSync(repo.dir, { recursive: true, force: true });
+    const b = await machine(projects);
+    await restoreState(b.gw, "done");
+    expect((await TestRepo.open(b.home, path.join(projects, "long")).git("log", "--format=%H %s")).stdout).toBe(before);
   });
 
   it("restores a repository the workspace knows only as the file mirror, as one commit that says so", async () => {
