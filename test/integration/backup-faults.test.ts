@@ -224,13 +224,13 @@ describe("backup and restore: cost, limits and faults", () => {
     expect(readFileSync(path.join(projects, "later", "x.txt"), "utf8")).toBe("x\n");
   });
 
-  it("never uploads a token: untracked files and agent files holding one are left out and listed", async () => {
+  it("never uploads a token: untracked files and agent files holding one are left out and listed (and untracked files over 10 MB)", async () => {
     fake = await startFakeDatabricks();
     const { gw, home, projects, token } = await machine();
     const pat = fake.issueToken("someone@example.com");
     const repo = await TestRepo.init(home, path.join(projects, "secrets"));
     await repo.commit({ "ok.txt": "fine\n" }, "ok");
-    repo.write({ "notes.txt": `my token is ${pat}\n`, "clean.txt": "nothing secret\n", "ok.txt": `fine, but ${pat}\n` });
+    repo.write({ "notes.txt": `my token is ${pat}\n`, "clean.txt": "nothing secret\n", "ok.txt": `fine, but ${pat}\n`, "huge.bin": randomBytes(10 * 1024 * 1024 + 1) });
     const transcript = path.join(home, ".claude", "projects", "-x", "leak.jsonl");
     mkdirSync(path.dirname(transcript), { recursive: true });
     writeFileSync(transcript, JSON.stringify({ type: "user", message: { content: `use ${token}` } }) + "\n");
@@ -246,6 +246,7 @@ describe("backup and restore: cost, limits and faults", () => {
     const state = JSON.parse(readFileSync(path.join(home, ".local/state/agent-terminal-gateway/backup/state.json"), "utf8"));
     expect(state.repos.secrets.wip.skipped).toEqual([
       { path: "ok.txt", reason: expect.stringMatching(/token/) },
+      { path: "huge.bin", reason: expect.stringMatching(/10485761 bytes, over the 10485760-byte limit/) },
       { path: "notes.txt", reason: expect.stringMatching(/token/) },
     ]);
     expect(state.home.skipped).toEqual([{ path: ".claude/projects/-x/leak.jsonl", reason: expect.stringMatching(/token|secret/) }]);
