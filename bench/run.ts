@@ -3,7 +3,7 @@
  * gateway process; configurations are interleaved run by run and the table shows medians and same-run ratios.
  * Options: --mb=200 --runs=3 --keys=1000 --sessions=500 --smoke (tiny sizes) --readme (write the table
  * into README.md) --json=FILE (write the raw samples) --only=throughput,latency,memory,many,startup (some
- * sections; for profiling) --cpu-prof=DIR (every gateway writes a CPU profile there).
+ * sections; for profiling; "backup" for the history backup's costs) --cpu-prof=DIR (every gateway writes a CPU profile there).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -14,6 +14,7 @@ import { startGatewayProcess, type GatewayProcessOptions } from "./gateway-proce
 import { ceilingEchoLatencies, echoLatencies, interruptLatency, startFlood } from "./latency.js";
 import { memoryPerSession } from "./memory.js";
 import { writePayload, type Payload } from "./payload.js";
+import { backupBench, backupLines } from "./backup.js";
 import { benchAgents } from "./programs.js";
 import { machineLine, markdownTable, textTable, updateReadme } from "./report.js";
 import { npmStartMs, promptMs, reattachMs } from "./startup.js";
@@ -74,7 +75,12 @@ async function main(): Promise<void> {
     const rows = summarize(samples, options);
     const title = `${machineLine(loadAtStart)} Payload ${options.mb} MB; ${options.runs} interleaved runs; medians.`;
     process.stdout.write(`\n${title}\n\n${textTable(rows)}\n`);
-    if (values.json) writeFileSync(values.json, JSON.stringify({ options, samples, rows }, null, 2));
+    // The history backup's costs (issue 15), printed beside the table: --only=backup runs just this.
+    const backup = !options.only || options.only.has("backup")
+      ? await backupBench(values.smoke ? { commits: 20, historyMb: 1, rounds: 2 } : { commits: 200, historyMb: 20, rounds: 10 }, mkdtempSync(path.join(dir, "backup-")))
+      : undefined;
+    if (backup) process.stdout.write(`\n${backupLines(backup)}\n`);
+    if (values.json) writeFileSync(values.json, JSON.stringify({ options, samples, rows, backup }, null, 2));
     if (values.readme) updateReadme(path.join(packageRoot(), "README.md"), `${title}\n\n${markdownTable(rows)}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

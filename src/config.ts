@@ -71,6 +71,8 @@ export interface Config {
    * undefined and the server draws a fresh one per start. App mode ignores both (the Apps proxy authenticates).
    */
   readonly localAuth: { readonly required: boolean; readonly token: string | undefined };
+  /** History, work in progress and agent memory kept in the workspace (README "Restore after a redeploy"). */
+  readonly backup: { readonly enabled: boolean; readonly intervalSeconds: number; readonly homeMaxBytes: number };
 }
 
 /** An invalid setting: names the setting; main.ts prints it and exits with code 2. */
@@ -198,6 +200,11 @@ export function loadConfig(env: Env, file?: ConfigFile): Config {
       releaseBaseUrl: httpUrl(env, "CODE_SERVER_RELEASE_URL", DEFAULT_RELEASE_BASE_URL),
     },
     localAuth: localAuth(env),
+    backup: {
+      enabled: oneOf(env, "BACKUP", ["on", "off"], "on") === "on",
+      intervalSeconds: integer(env, "BACKUP_INTERVAL_SECONDS", 5, 86_400, 120),
+      homeMaxBytes: integer(env, "BACKUP_HOME_MAX_BYTES", 0, 100 * 1024 * 1024 * 1024, 200 * 1024 * 1024),
+    },
   });
 }
 

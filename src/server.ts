@@ -28,7 +28,7 @@ import { createMeRoutes } from "./routes/me.js";
 import { createModelRoutes } from "./routes/models.js";
 import { createSessionRoutes } from "./routes/sessions.js";
 import { createStaticRoutes } from "./routes/static.js";
-import { createSyncRoutes } from "./routes/sync.js";
+import { createSyncRoutes, syncOverview } from "./routes/sync.js";
 import { createTokenRoutes } from "./routes/token.js";
 import { createUploadRoutes } from "./routes/upload.js";
 import { createMemoryAdmission, preferForOomKill } from "./memory/admission.js";
@@ -36,6 +36,7 @@ import { readMemory, type MemoryPaths } from "./memory/memory-info.js";
 import { SessionManager } from "./sessions/session-manager.js";
 import { createTerminalSocket } from "./sessions/terminal-socket.js";
 import { createSyncService, type SyncOptions, type SyncService } from "./sync/service.js";
+import { createBackupService, type BackupOptions, type BackupService } from "./backup/service.js";
 import { terminalEnv } from "./terminal-env.js";
 import { createAgentNotice } from "./token/agent-notice.js";
 import { createProfileWriter, type ProfileWriter } from "./token/databrickscfg.js";
@@ -57,6 +58,8 @@ export interface GatewayOptions {
   readonly callTimeoutMs?: number;
   /** Settings of the workspace sync that tests shorten. */
   readonly sync?: Partial<Pick<SyncOptions, "retry" | "debounceMs" | "concurrency" | "callTimeoutMs">>;
+  /** Settings of the history/WIP/agent-memory backup that tests shorten. */
+  readonly backup?: Partial<Pick<BackupOptions, "intervalMs" | "debounceMs" | "maxLinks" | "homeMaxBytes" | "retry" | "callTimeoutMs" | "finalSaveMs" | "onUpload">>;
   /** Shortens the IDE's idle period and upstream timeout (tests). */
   readonly ide?: IdeTimings;
   /** The events channel's per-reader bound and status interval (tests shorten them). */
@@ -85,6 +88,8 @@ export interface Gateway {
   readonly models: ModelService;
   /** Local mode's key (GATEWAY_TOKEN or a fresh one); undefined in app mode and with GATEWAY_AUTH=none. */
   readonly localKey: string | undefined;
+  /** History, work in progress and agent memory in the workspace, restored after a redeploy; undefined without DATABRICKS_HOST. */
+  readonly backup: BackupService | undefined;
   /** Listens on the configured host and port (0 picks a free port); resolves with the base URL. */
   listen(): Promise<string>;
   /** Ends every session and subsystem and closes the server. */
@@ -157,7 +162,25 @@ export function createServer(options: GatewayOptions): Gateway {
         owner: () => owner?.owner(),
         logger: logger.child({ component: "sync" }),
         path: userPath,
+        onWake: () => backup?.wake(),
         ...options.sync,
+      })
+    : undefined;
+  const backup = config.databricks.host && config.backup.enabled
+    ? createBackupService({
+        host: config.databricks.host,
+        projectsDir: config.projectsDir,
+        stateDir: config.stateDir,
+        home: config.home,
+        tokens,
+        owner: () => owner?.owner(),
+        logger: logger.child({ component: "backup" }),
+        path: userPath,
+        secrets: () => [models.proxy.localKey, localKey, config.databricks.clientSecret, config.databricks.token].filter((v): v is string => !!v),
+        intervalMs: config.backup.intervalSeconds * 1000,
+        homeMaxBytes: config.backup.homeMaxBytes,
+        beforeFinalSave: () => sessions.close(),
+        ...options.backup,
       })
     : undefined;
   const events = createEvents({
@@ -165,7 +188,7 @@ export function createServer(options: GatewayOptions): Gateway {
     logger,
     sources: [
       { type: "token", read: () => tokens.status() },
-      { type: "sync", read: () => sync?.status() ?? [] },
+      { type: "sync", read: () => syncOverview(sync, backup) },
       { type: "ide", read: async () => ({ ...(await ide.manager.status()), install: ide.installer.status() }) },
       { type: "models", read: () => models.info() },
       { type: "memory", read: () => memory.status() },
@@ -194,7 +217,7 @@ export function createServer(options: GatewayOptions): Gateway {
   app.use(createMeRoutes({ guard, appMode: config.appMode }));
   app.use(createAgentRoutes({ agents }));
   app.use(createTokenRoutes({ tokens }));
-  app.use(createSyncRoutes({ sync }));
+  app.use(createSyncRoutes({ sync, backup }));
   app.use(createModelRoutes({ models }));
   app.use(memory.routes);
   app.use(createSessionRoutes({ sessions, agents, projectsDir: config.projectsDir, env: () => baseEnv }));
@@ -240,12 +263,14 @@ export function createServer(options: GatewayOptions): Gateway {
     sync,
     models,
     localKey,
+    backup,
     listen: async () => {
       guard.start?.();
       owner?.start(); // a no-op when the guard started it; a test's own guard does not
       await tokens.start();
       await sync?.start();
       await models.start();
+      backup?.start();
       return new Promise((resolve, reject) => {
         server.once("error", reject);
         server.listen(config.port, config.host, () => {
@@ -262,6 +287,8 @@ export function createServer(options: GatewayOptions): Gateway {
         agentNotice.close();
         unwatchToken();
         events.close();
+        // First, while the token still works: the terminals end (shells write their history), then the last save.
+        await backup?.close();
         await Promise.all([sessions.close(), tokens.close(), sync?.close(), ide.close()]);
         terminalSocket.close();
         guard.close();

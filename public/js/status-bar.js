@@ -240,6 +240,19 @@ export class StatusBar {
     node.title = repos.length
       ? repos.map((r) => `${r.name}: ${r.lastSyncedAt ? relative(r.lastSyncedAt) : "never"}${r.lastError ? ` — ${r.lastError}` : ""}`).join("\n")
       : "Commits in ~/projects are synced to the workspace";
+    // After a redeploy: the restore's progress ("Restoring 3 repositories: demo 2/3 …") and outcome, from r.restore.
+    const restoring = repos.filter((r) => r.restore && (r.restore.state === "waiting" || r.restore.state === "restoring"));
+    const restored = repos.filter((r) => r.restore && r.restore.state !== "waiting" && r.restore.state !== "restoring");
+    if (restoring.length > 0) {
+      const current = restoring.find((r) => r.restore.state === "restoring") ?? restoring[0];
+      const step = current.restore.steps ? ` ${current.restore.step}/${current.restore.steps}` : "";
+      value.textContent = `Restoring ${restoring.length} ${restoring.length === 1 ? "repository" : "repositories"}: ${current.name}${step} …`;
+      if (!this.soon) this.soon = setTimeout(() => ((this.soon = undefined), void this.refresh()), 1000);
+    }
+    if (restored.length > 0) {
+      node.title += "\n\nRestored after a redeploy:\n" + restored.map((r) => `${r.name}: ${r.restore.state}${r.restore.message ? ` — ${r.restore.message}` : ""}`).join("\n");
+      if (restored.some((r) => r.restore.state === "failed" || r.restore.state === "conflict")) node.classList.add("warn");
+    }
   }
 
   renderIde(res) {

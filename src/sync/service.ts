@@ -47,6 +47,8 @@ export interface SyncOptions {
   /** Requests in flight per sync; the workspace allows about 30 imports a second. */
   readonly concurrency?: number;
   readonly callTimeoutMs?: number;
+  /** Told of every hook wake-up (a commit): the history backup looks soon too. */
+  readonly onWake?: () => void;
 }
 
 /** The workspace sync: git hook -> spool -> the owner's workspace folder. */
@@ -198,7 +200,11 @@ export function createSyncService(options: SyncOptions): SyncService {
       }
       await installHooks({ ...gitEnv, hooksDir: options.hooksDir, stateDir: options.stateDir, home: options.home, logger });
       try {
-        notify = await startNotifyListener({ stateDir: options.stateDir, logger, onWake: () => schedule(options.debounceMs ?? DEFAULT_DEBOUNCE_MS) });
+        notify = await startNotifyListener({ stateDir: options.stateDir, logger, onWake: () => {
+            schedule(options.debounceMs ?? DEFAULT_DEBOUNCE_MS);
+            options.onWake?.();
+          },
+        });
       } catch (error) {
         logger.error({ err: error }, "workspace sync: no loopback wake-up; commits are picked up by the periodic sweep");
       }

@@ -4,6 +4,8 @@
  * import limit and per-user home folders.
  */
 
+import { exportObject } from "./databricks-export.js";
+
 /** One object of the fake workspace. */
 export interface WorkspaceEntry {
   type: "DIRECTORY" | "FILE" | "NOTEBOOK";
@@ -50,6 +52,7 @@ export class FakeWorkspace {
     if (key === "POST /api/2.0/workspace/mkdirs") return this.withPath(body?.path, userName, (p) => this.mkdirs(p));
     if (key === "POST /api/2.0/workspace/delete") return this.withPath(body?.path, userName, (p) => this.remove(p, body?.recursive === true));
     if (key === "POST /api/2.0/workspace/import") return this.withPath(body?.path, userName, (p) => this.import(p, body));
+    if (key === "GET /api/2.0/workspace/export") return this.withPath(query.get("path"), userName, (p) => exportObject(this.entries, p, query.get("format")));
     return undefined;
   }
 

@@ -59,7 +59,9 @@ export interface FakeDatabricks {
   /** A PAT the "user pasted"; returns its value. */
   issueToken(userName: string, lifetimeSeconds?: number): string;
   /** The next `times` (default 1) matching requests get `response` instead. */
-  fault(match: { method?: string; path: string | RegExp }, response: FaultResponse, times?: number): void;
+  fault(match: { method?: string; path: string | RegExp; query?: RegExp }, response: FaultResponse, times?: number): void;
+  /** Drops every fault not yet used up. */
+  clearFaults(): void;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,8 @@ const ACCESS_TOKEN_SECONDS = 3600;
 interface Fault {
   method?: string;
   path: string | RegExp;
+  /** Also matched against the decoded query string (e.g. one exported path). */
+  query?: RegExp;
   response: FaultResponse;
   remaining: number;
 }
@@ -218,7 +222,7 @@ export async function startFakeDatabricks(): Promise<FakeDatabricks> {
       const body = parseBody(text, req.headers["content-type"]);
       requests.push({ method, path: route, query: parsedUrl.search.replace(/^\?/, ""), authorization: req.headers.authorization, body });
 
-      const fault = faults.find((f) => f.remaining > 0 && (!f.method || f.method === method) && matches(f.path, route));
+      const fault = faults.find((f) => f.remaining > 0 && (!f.method || f.method === method) && matches(f.path, route) && (!f.query || f.query.test(decodeURIComponent(parsedUrl.search))));
       if (fault) {
         fault.remaining--;
         if (fault.response === "hang") return; // close() ends it
@@ -264,6 +268,9 @@ export async function startFakeDatabricks(): Promise<FakeDatabricks> {
     },
     fault(match, response, times = 1) {
       faults.push({ ...match, response, remaining: times });
+    },
+    clearFaults() {
+      faults.splice(0);
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -24,7 +24,7 @@ export interface ChildGatewayOptions {
 export async function startChildGateway(env: Record<string, string> = {}, options: ChildGatewayOptions = {}): Promise<ChildGateway> {
   const home = options.home ?? mkdtempSync(path.join(tmpdir(), "gw-child-"));
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    env: { PATH: process.env.PATH ?? "", SHELL: "/bin/bash", LANG: "C.UTF-8", ...KEY_ENV, HOME: home, PORT: "0", ...env },
+    env: { PATH: process.env.PATH ?? "", SHELL: "/bin/bash", LANG: "C.UTF-8", ...KEY_ENV, HOME: home, PORT: "0", BACKUP: "off", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

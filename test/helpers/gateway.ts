@@ -51,6 +51,8 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
     PORT: "0",
     // Local mode's key (issue 14): every helper below sends it, so tests need not.
     ...KEY_ENV,
+    // The history backup (issue 15) makes its own workspace calls; tests of it turn it on (backup-fixture.ts).
+    BACKUP: "off",
     ...options.env,
   };
   const config = loadConfig(env, options.file);
