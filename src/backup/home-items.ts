@@ -1,8 +1,9 @@
 import path from "node:path";
 
 /**
- * What of HOME the backup keeps, in ONE place (coupling.md: issue 13's `agentDataDirs(config)` will supply
- * the agent part; until it lands these are the CLIs' defaults). Paths are relative to HOME.
+ * What of HOME the backup keeps, in ONE place: the CLIs' own folders (what the owner's own `claude`, `codex` and
+ * `gemini` keep, and what the gateway's tabs use with no workspace) and the gateway's per-agent folders under
+ * STATE_DIR/agents (src/agents/homes.ts: what its tabs use with a workspace). Paths are relative to HOME.
  * - tree: every regular file below (optionally only those matching `only`), newest first under the size cap;
  * - file: one file;
  * - `merge: "json"`: at restore, a file the gateway already wrote at start keeps its keys and gains the stored
@@ -42,7 +43,7 @@ export function homeItems(options: { home: string; stateDir: string }): HomeItem
     { path: ".zsh_history", kind: "file" },
     { path: ".local/share/fish/fish_history", kind: "file" },
   ];
-  // The gateway's own per-agent folders (coupling.md), when under HOME; key-bearing files there fail the secret scan.
+  // The gateway's own per-agent folders (agentHomes), when under HOME; key-bearing files there fail the secret scan.
   const agents = path.relative(options.home, path.join(options.stateDir, "agents"));
   if (agents && !agents.startsWith("..") && !path.isAbsolute(agents)) items.push({ path: agents.split(path.sep).join("/"), kind: "tree" });
   return items;

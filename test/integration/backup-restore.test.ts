@@ -6,6 +6,7 @@ import { BACKUP_OWNER, repoPicture, restoreState, startBackupGateway, storedText
 import type { TestGateway } from "../helpers/gateway.js";
 import { TestRepo } from "../helpers/git-repo.js";
 import { until } from "../helpers/until.js";
+import { agentHomes } from "../../src/agents/homes.js";
 
 // Two machines one after the other (a redeploy): gateway A with HOME1 works, is shut down as SIGTERM does;
 // gateway B with an empty HOME2, the same PROJECTS_DIR path (emptied) and the same fake workspace restores.
@@ -54,9 +55,10 @@ describe("restore after a redeploy", () => {
     repo.write({ "a.txt": "staged change\n", "staged-new.txt": "new and staged\n" });
     await repo.git("add", "a.txt", "staged-new.txt");
     repo.write({ "a.txt": "staged change\nthen unstaged on top\n", "b.txt": null, "untracked/u.txt": "untracked\n", "debug.log": "ignored\n" });
-    // A Claude Code transcript and shell history in HOME1.
+    // A Claude Code transcript of a gateway tab (in the gateway's own Claude config dir under HOME1) and shell history.
     const projectKey = path.join(projects, "demo").replace(/[/.]/g, "-");
-    const transcriptRel = path.join(".claude", "projects", projectKey, "3f1c8a52-5f1e-4c7e-9a0e-0d2d9b6a1c11.jsonl");
+    const claudeDir = (gw: TestGateway) => agentHomes(gw.gateway.config).claude;
+    const transcriptRel = path.join(path.relative(home1, claudeDir(a).configDir), "projects", projectKey, "3f1c8a52-5f1e-4c7e-9a0e-0d2d9b6a1c11.jsonl");
     const transcript = transcriptLines(path.join(projects, "demo"));
     mkdirSync(path.dirname(path.join(home1, transcriptRel)), { recursive: true });
     writeFileSync(path.join(home1, transcriptRel), transcript);
@@ -95,13 +97,14 @@ describe("restore after a redeploy", () => {
     for (const t of fake.tokens) expect(stored.includes(t.value)).toBe(false);
     expect(stored).not.toMatch(/dapi[0-9a-f]{32}/);
     // The real Claude Code finds the restored conversation: its resume picker lists it. A Claude tab first, so
-    // the gateway marks the folder trusted (a shell tab's folder is not), then `claude --resume` in a shell tab.
+    // the gateway writes its Claude files and marks the folder trusted, then `claude --resume` on those files.
     const demo = path.join(projects, "demo");
     const claudeTab = await b.createSession({ agent: "claude", cwd: demo });
-    await until(() => readFileSync(path.join(home2, ".claude.json"), "utf8").includes(JSON.stringify(demo)), "the folder trusted", 30_000);
+    const { configDir, settingsFile } = claudeDir(b);
+    await until(() => existsSync(path.join(configDir, ".claude.json")) && readFileSync(path.join(configDir, ".claude.json"), "utf8").includes(JSON.stringify(demo)), "the folder trusted", 30_000);
     await b.api("DELETE", `/api/sessions/${claudeTab}`);
     const tab = await b.connect(await b.createSession({ agent: "shell", cwd: demo, cols: 160, rows: 40 }));
-    tab.input("claude --resume\r");
+    tab.input(`CLAUDE_CONFIG_DIR='${configDir}' claude --settings '${settingsFile}' --resume\r`);
     await tab.until(() => tab.text.includes("zebra-crossing"), 90_000, "the restored conversation in claude --resume");
     // GET /api/sync reports the restore per repository.
     const sync = (await b.api("GET", "/api/sync")).body.find((r: any) => r.name === "demo");
