@@ -16,8 +16,10 @@ const DEADLINE_MS = 180_000;
 const started = Date.now();
 const home = mkdtempSync(path.join(tmpdir(), "gw-smoke-home-"));
 
-/** Headers for every request to the gateway (one place: a local-mode key would go here). */
-const headers = () => ({ "content-type": "application/json" });
+/** The local-mode key, read from the address the gateway prints at start (as a newcomer opens it). */
+let key = "";
+/** Headers for every request to the gateway: the key as a Bearer, as scripts send it. */
+const headers = () => ({ "content-type": "application/json", authorization: `Bearer ${key}` });
 
 const child = spawn("npm", ["start"], {
   cwd: dir,
@@ -57,6 +59,9 @@ async function until(what, test) {
 
 const listen = await until("listening", () => /"pid":(\d+),[^\n]*"url":"(http:\/\/[^"]+)"/.exec(output));
 const [gatewayPid, url] = [Number(listen[1]), listen[2]];
+key = (await until("the printed address with its key", () => /http:\/\/127\.0\.0\.1:\d+\/\?token=([A-Za-z0-9._~-]+)/.exec(output)))[1];
+const refused = await fetch(`${url}/api/sessions`);
+if (refused.status !== 401) fail(`GET /api/sessions without the key: ${refused.status}, expected 401`);
 const listening = Date.now() - started;
 const res = await fetch(`${url}/api/sessions`, { method: "POST", headers: headers(), body: JSON.stringify({ agent: "shell" }) });
 if (res.status !== 201) fail(`POST /api/sessions: ${res.status} ${await res.text()}`);

@@ -8,8 +8,11 @@ import { stringify } from "yaml";
 import { packageRoot } from "../src/paths.js";
 import { cpuMs, memory } from "./proc.js";
 
-/** The key of every bench gateway; bench clients send it through benchKeyHeaders(). */
-export const BENCH_KEY = `bench-${randomBytes(18).toString("base64url")}`;
+/**
+ * The key of every bench gateway; bench clients send it through benchKeyHeaders(). Kept in the environment so
+ * that the bench's worker threads (which load this module afresh, with a copy of the environment) send the same.
+ */
+export const BENCH_KEY = (process.env.BENCH_GATEWAY_KEY ??= `bench-${randomBytes(18).toString("base64url")}`);
 
 /** The header that carries local mode's key, for every request and WebSocket of the bench. */
 export function benchKeyHeaders(): Record<string, string> {

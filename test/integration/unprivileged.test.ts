@@ -9,6 +9,7 @@ import { packageRoot } from "../../src/paths.js";
 import { startFakeDatabricks, type FakeDatabricks } from "../fakes/databricks.js";
 import { codeServerBin } from "../helpers/code-server.js";
 import { TerminalClient } from "../helpers/gateway.js";
+import { KEY_ENV, registerGateway } from "../helpers/local-key.js";
 import { until } from "../helpers/until.js";
 
 const run = promisify(execFile);
@@ -101,6 +102,7 @@ describe.skipIf(!isRoot)("as an unprivileged user (the built gateway, HOME elsew
         DATABRICKS_HOST: fake.url,
         DATABRICKS_TOKEN: fake.issueToken(OWNER),
         CODE_SERVER_BIN: ide,
+        ...KEY_ENV,
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -120,6 +122,7 @@ describe.skipIf(!isRoot)("as an unprivileged user (the built gateway, HOME elsew
     const urlIn = () => /"url":"(http:\/\/[^"]+)"/.exec(output)?.[1];
     await until(() => urlIn() !== undefined, () => `the gateway listening; output: ${output}`, 30_000);
     const url = urlIn()!;
+    await registerGateway(url); // the helpers' fetch and ws then send the local key
     const created = await fetch(`${url}/api/sessions`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"agent":"shell"}' });
     expect(created.status).toBe(201);
     const { id, pid } = (await created.json()) as { id: string; pid: number };
