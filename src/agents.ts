@@ -26,7 +26,17 @@ export const BUILTIN_AGENTS: readonly AgentSpec[] = [
   { id: "codex", label: "Codex", command: "codex", args: [], env: {} },
   // Its relaunch wrapper ignores SIGHUP/SIGTERM and would outlive the tab.
   { id: "gemini", label: "Gemini", command: "gemini", args: [], env: { GEMINI_CLI_NO_RELAUNCH: "true" } },
+  // Configured through their own config switches at launch (see src/agents/more-agents.ts).
+  { id: "opencode", label: "OpenCode", command: "opencode", args: [], env: {} },
+  { id: "pi", label: "Pi", command: "pi", args: [], env: {} },
+  { id: "copilot", label: "Copilot", command: "copilot", args: [], env: {} },
 ];
+
+/** What the gateway adds to one agent's start: arguments after the catalogue's, and variables for that command only. */
+export interface LaunchExtras {
+  readonly args?: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+}
 
 export interface AgentCatalogueOptions {
   readonly agents: readonly AgentSpec[];
@@ -38,8 +48,8 @@ export interface AgentCatalogueOptions {
   readonly pathFirst?: readonly string[];
   /** The gateway's node_modules, where the bundled CLIs are. */
   readonly nodeModules: string;
-  /** Called before an agent (not the plain shell) starts, e.g. to write its configuration. */
-  readonly beforeLaunch?: (agent: AgentSpec, cwd: string) => void;
+  /** Called before an agent (not the plain shell) starts, e.g. to write its configuration; may add to its start. */
+  readonly beforeLaunch?: (agent: AgentSpec, cwd: string) => LaunchExtras | void;
 }
 
 /** The agents a tab can start, whether each can start now, and how to start it. */
@@ -74,7 +84,7 @@ export class AgentCatalogue {
    * How to start an agent: the shell itself, or the shell running the agent and then staying as an
    * interactive login shell, so the tab returns to a prompt when the agent exits.
    */
-  launch(agent: AgentSpec, cwd: string, env: Readonly<Record<string, string>>): Launch {
+  launch(agent: AgentSpec, cwd: string, env: Readonly<Record<string, string>>, more: LaunchExtras = {}): Launch {
     const { shell } = this.options;
     const merged = { ...env, ...agent.env };
     // A login shell reads the profile, which may set PATH anew (Debian's /etc/profile does): the gateway's
@@ -85,10 +95,13 @@ export class AgentCatalogue {
     if (agent.id === "shell" || agent.command === "") {
       return { file: shell, args: posix ? ["-l", "-c", prompt] : ["-l"], env: merged, cwd };
     }
-    this.options.beforeLaunch?.(agent, cwd);
+    const extras = this.options.beforeLaunch?.(agent, cwd) || {};
     const command = this.locate(agent)?.path ?? agent.command;
+    const argv = [command, ...agent.args, ...(extras.args ?? []), ...(more.args ?? [])].map(shellQuote).join(" ");
+    // Assignments before the command reach the agent only: the shell the tab returns to keeps a plain environment.
+    const assignments = Object.entries({ ...extras.env, ...more.env }).map(([name, value]) => `${name}=${shellQuote(value)} `);
     // `trap : INT` keeps the shell alive when Ctrl-C ends the agent; a handled trap is not inherited.
-    const script = `trap : INT; ${[command, ...agent.args].map(shellQuote).join(" ")}; trap - INT; ${prompt}`;
+    const script = `trap : INT; ${assignments.join("")}${argv}; trap - INT; ${prompt}`;
     return { file: shell, args: ["-l", "-c", script], env: merged, cwd };
   }
 

@@ -6,6 +6,7 @@ import path from "node:path";
 import express, { type Express, type RequestHandler } from "express";
 import type { Logger } from "pino";
 import { AgentCatalogue } from "./agents.js";
+import { AgentLaunchConfig } from "./agents/agent-launch-config.js";
 import { bundledBinDirs } from "./agents/bundled-clis.js";
 import { createLocalGuard, type Guard } from "./auth/guard.js";
 import { OwnerResolver, type OwnerRetryOptions } from "./auth/owner.js";
@@ -109,13 +110,25 @@ export function createServer(options: GatewayOptions): Gateway {
   const tokens = createTokens(options, sessions, () => owner?.owner());
   const agentNotice = createAgentNotice({ sessions, tokens });
   const models = new ModelService({ config, tokens, logger, probe: options.modelProbe });
+  // OpenCode, Pi and Copilot CLI, and the Databricks MCP servers of every agent that speaks MCP.
+  const launchConfig = new AgentLaunchConfig({
+    stateDir: config.stateDir,
+    projectsDir: config.projectsDir,
+    target: () => (models.proxy.listening ? { proxyUrl: models.proxy.url, localKey: models.proxy.localKey } : undefined),
+    models: () => config.models,
+    mcp: () => [],
+    logger,
+  });
   const agents = new AgentCatalogue({
     agents: config.agents,
     shell,
     searchPath,
     pathFirst,
     nodeModules,
-    beforeLaunch: (agent, cwd) => models.prepare(agent.id, cwd),
+    beforeLaunch: (agent, cwd) => {
+      models.prepare(agent.id, cwd);
+      return launchConfig.prepare(agent.id, cwd);
+    },
   });
   const terminalSocket = createTerminalSocket({ sessions, maxFrameBytes: config.limits.maxFrameBytes, logger });
   const ide = createIde({ config, logger, root, searchPath, env: () => baseEnv, ...options.ide });

@@ -29,3 +29,21 @@ describe("agent launch", () => {
     expect(fish.launch(fish.get("tool")!, "/tmp", {}).args[2]).toMatch(/; exec \/usr\/bin\/fish -l$/);
   });
 });
+
+describe("launch extras", () => {
+  it("adds the gateway's arguments and variables to the agent's command only, quoted", () => {
+    const extras = new AgentCatalogue({
+      agents: [{ id: "tool", label: "Tool", command: "/usr/bin/true", args: ["--flag"], env: {} }],
+      shell: "/bin/bash",
+      searchPath: ["/usr/bin"],
+      nodeModules: "/nonexistent",
+      beforeLaunch: () => ({ args: ["--config", "/a b/c.json"], env: { TOOL_HOME: "/state/agents/tool", ODD: "it's" } }),
+    });
+    const launch = extras.launch(extras.get("tool")!, "/tmp", { PATH: "/usr/bin" }, { args: ["--resume", "abc"] });
+    expect(launch.args[2]).toBe(
+      `trap : INT; TOOL_HOME=/state/agents/tool ODD='it'\\''s' /usr/bin/true --flag --config '/a b/c.json' --resume abc; trap - INT; exec /bin/bash`,
+    );
+    // The shell the tab returns to does not carry them.
+    expect(launch.env).toEqual({ PATH: "/usr/bin" });
+  });
+});
