@@ -15,6 +15,9 @@ import { createSecurityHeaders } from "./auth/security-headers.js";
 import { PRODUCT, type Config } from "./config.js";
 import { createIde, type Ide, type IdeTimings } from "./ide.js";
 import { HttpError, errorMiddleware, refuseUpgrade, toHttpError } from "./http-error.js";
+import { McpProxy } from "./mcp/proxy.js";
+import { mcpServers } from "./mcp/servers.js";
+import { modelCredential } from "./models/credential.js";
 import { ModelService } from "./models/model-service.js";
 import type { Probe } from "./models/route.js";
 import { packageRoot } from "./paths.js";
@@ -73,6 +76,8 @@ export interface Gateway {
   readonly sync: SyncService | undefined;
   /** The model route, the loopback model proxy and the CLIs' configuration. */
   readonly models: ModelService;
+  /** The loopback MCP proxy to the workspace's Databricks MCP servers. */
+  readonly mcp: McpProxy;
   /** Listens on the configured host and port (0 picks a free port); resolves with the base URL. */
   listen(): Promise<string>;
   /** Ends every session and subsystem and closes the server. */
@@ -110,13 +115,21 @@ export function createServer(options: GatewayOptions): Gateway {
   const tokens = createTokens(options, sessions, () => owner?.owner());
   const agentNotice = createAgentNotice({ sessions, tokens });
   const models = new ModelService({ config, tokens, logger, probe: options.modelProbe });
+  // The workspace's MCP servers on loopback, behind the same local key as the model proxy.
+  const mcp = new McpProxy({
+    servers: mcpServers(config.mcp),
+    host: config.databricks.host,
+    credential: modelCredential({ config, tokens }),
+    localKey: models.proxy.localKey,
+    logger,
+  });
   // OpenCode, Pi and Copilot CLI, and the Databricks MCP servers of every agent that speaks MCP.
   const launchConfig = new AgentLaunchConfig({
     stateDir: config.stateDir,
     projectsDir: config.projectsDir,
     target: () => (models.proxy.listening ? { proxyUrl: models.proxy.url, localKey: models.proxy.localKey } : undefined),
     models: () => config.models,
-    mcp: () => [],
+    mcp: () => mcp.entries(),
     logger,
   });
   const agents = new AgentCatalogue({
@@ -205,12 +218,14 @@ export function createServer(options: GatewayOptions): Gateway {
     upgrades,
     sync,
     models,
+    mcp,
     listen: async () => {
       guard.start?.();
       owner?.start(); // a no-op when the guard started it; a test's own guard does not
       await tokens.start();
       await sync?.start();
       await models.start();
+      await mcp.listen();
       return new Promise((resolve, reject) => {
         server.once("error", reject);
         server.listen(config.port, config.host, () => {
@@ -230,6 +245,7 @@ export function createServer(options: GatewayOptions): Gateway {
         guard.close();
         owner?.close();
         await models.close();
+        await mcp.close();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
       })()),
