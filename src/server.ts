@@ -126,6 +126,7 @@ export function createServer(options: GatewayOptions): Gateway {
   // OpenCode, Pi and Copilot CLI, and the Databricks MCP servers of every agent that speaks MCP.
   const launchConfig = new AgentLaunchConfig({
     stateDir: config.stateDir,
+    home: config.home,
     projectsDir: config.projectsDir,
     target: () => (models.proxy.listening ? { proxyUrl: models.proxy.url, localKey: models.proxy.localKey } : undefined),
     models: () => config.models,

@@ -18,6 +18,7 @@ const WRITERS: Readonly<Record<string, AgentWriter>> = {
 export interface AgentLaunchConfigOptions {
   /** config.stateDir: the gateway's files go to <stateDir>/agents/<id>. */
   readonly stateDir: string;
+  readonly home: string;
   readonly projectsDir: string;
   /** The model proxy's URL and key, once it listens; undefined before. */
   readonly target: () => { proxyUrl: string; localKey: string } | undefined;
@@ -51,6 +52,7 @@ export class AgentLaunchConfig {
     if (!writer || !target) return undefined;
     try {
       return writer({
+        home: this.options.home,
         dir: this.dir(agent),
         ...target,
         models: this.options.models(),

@@ -8,6 +8,8 @@ export interface McpEntry {
 
 /** What the gateway-own configuration of one agent is written from. */
 export interface AgentSettings {
+  /** The gateway user's HOME. */
+  readonly home: string;
   /** The gateway's own folder for this agent: <STATE_DIR>/agents/<id>. */
   readonly dir: string;
   /** The model proxy's loopback base URL, e.g. http://127.0.0.1:43123. */

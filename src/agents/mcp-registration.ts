@@ -1,5 +1,5 @@
 import path from "node:path";
-import { writeFileAtomic } from "../atomic-file.js";
+import { isPlainObject, readJsonObject, writeFileAtomic } from "../atomic-file.js";
 import type { LaunchExtras } from "../agents.js";
 import type { AgentSettings } from "./agent-settings.js";
 
@@ -7,8 +7,9 @@ import type { AgentSettings } from "./agent-settings.js";
  * The Databricks MCP servers for the three first CLIs, each in a gateway-own file or flag that adds to what the
  * owner configured (their own servers stay theirs, in their files):
  * Claude Code `--mcp-config <file>`; Codex `-c mcp_servers.<name>.…` (the Bearer read from OPENAI_API_KEY, which
- * Codex loads from its .env: the local key); Gemini CLI a system-defaults file (the lowest-precedence settings
- * layer, merged under the owner's), named by GEMINI_CLI_SYSTEM_DEFAULTS_PATH.
+ * Codex loads from its .env: the local key); Gemini CLI has no such switch that works here (its system settings
+ * files are skipped unless root owns them and every parent folder), so its servers join the settings.json the
+ * gateway already writes for it, next to the owner's own servers (geminiSettingsFile).
  */
 export const MCP_WRITERS: Readonly<Record<string, (settings: AgentSettings) => LaunchExtras>> = {
   claude: (settings) => {
@@ -30,11 +31,20 @@ export const MCP_WRITERS: Readonly<Record<string, (settings: AgentSettings) => L
   }),
   gemini: (settings) => {
     if (settings.mcp.length === 0) return {};
-    const file = path.join(settings.dir, "system-defaults.json");
-    const mcpServers = Object.fromEntries(
-      settings.mcp.map((s) => [s.name, { httpUrl: s.url, headers: { Authorization: `Bearer ${settings.localKey}` } }]),
-    );
-    writeFileAtomic(file, JSON.stringify({ mcpServers }, null, 2) + "\n");
-    return { env: { GEMINI_CLI_SYSTEM_DEFAULTS_PATH: file } };
+    const file = geminiSettingsFile(settings);
+    const current = readJsonObject(file);
+    const servers = isPlainObject(current.mcpServers) ? current.mcpServers : {};
+    for (const s of settings.mcp) servers[s.name] = { httpUrl: s.url, headers: { Authorization: `Bearer ${settings.localKey}` } };
+    current.mcpServers = servers;
+    writeFileAtomic(file, JSON.stringify(current, null, 2) + "\n");
+    return {};
   },
 };
+
+/**
+ * The Gemini settings file the gateway writes for its tabs: ~/.gemini/settings.json today. When Gemini CLI gets a
+ * gateway-own home (GEMINI_CLI_HOME under <STATE_DIR>/agents/gemini), this is the one line to change.
+ */
+export function geminiSettingsFile(settings: AgentSettings): string {
+  return path.join(settings.home, ".gemini", "settings.json");
+}

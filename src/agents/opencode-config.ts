@@ -1,5 +1,5 @@
 import path from "node:path";
-import { readJsonObject, writeFileAtomic } from "../atomic-file.js";
+import { isPlainObject, readJsonObject, writeFileAtomic } from "../atomic-file.js";
 import type { AgentSettings } from "./agent-settings.js";
 import { PROXY_PREFIX } from "./cli-settings.js";
 import type { LaunchExtras } from "../agents.js";
@@ -31,6 +31,7 @@ export function writeOpencodeConfig(settings: AgentSettings): LaunchExtras {
     model: `${OPENCODE_PROVIDERS.anthropic}/${models.anthropic}`,
     small_model: `${OPENCODE_PROVIDERS.anthropic}/${models.anthropic}`,
     provider: {
+      ...(isPlainObject(config.provider) ? config.provider : {}),
       // Databricks refuses Anthropic's tool-input streaming flag.
       [OPENCODE_PROVIDERS.anthropic]: provider("@ai-sdk/anthropic", "Databricks (Claude)", `${proxyUrl}${PROXY_PREFIX.anthropic}/v1`, models.anthropic, {
         options: { toolStreaming: false },
@@ -38,12 +39,16 @@ export function writeOpencodeConfig(settings: AgentSettings): LaunchExtras {
       [OPENCODE_PROVIDERS.openai]: provider("@ai-sdk/openai", "Databricks (OpenAI)", `${proxyUrl}${PROXY_PREFIX.openai}`, models.codex),
       [OPENCODE_PROVIDERS.gemini]: provider("@ai-sdk/google", "Databricks (Gemini)", `${proxyUrl}${PROXY_PREFIX.gemini}/v1beta`, models.gemini),
     },
-    mcp: Object.fromEntries(
+    // Servers the owner added (`opencode mcp add` writes here) are kept beside ours.
+    mcp: {
+      ...(isPlainObject(config.mcp) ? config.mcp : {}),
+      ...Object.fromEntries(
       settings.mcp.map((server) => [
         server.name,
         { type: "remote", url: server.url, headers: { Authorization: `Bearer ${localKey}` }, oauth: false, enabled: true },
       ]),
-    ),
+      ),
+    },
   });
   writeFileAtomic(file, JSON.stringify(config, null, 2) + "\n");
   return {
