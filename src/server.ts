@@ -13,6 +13,7 @@ import { OwnerResolver, type OwnerRetryOptions } from "./auth/owner.js";
 import { createOwnerGuard } from "./auth/owner-guard.js";
 import { createSecurityHeaders } from "./auth/security-headers.js";
 import { PRODUCT, type Config } from "./config.js";
+import { createGitIdentity } from "./git-identity.js";
 import { createIde, type Ide, type IdeTimings } from "./ide.js";
 import { HttpError, errorMiddleware, refuseUpgrade, toHttpError } from "./http-error.js";
 import { McpProxy } from "./mcp/proxy.js";
@@ -114,6 +115,10 @@ export function createServer(options: GatewayOptions): Gateway {
   const guard = options.guard ?? (owner ? createOwnerGuard({ owner, logger }) : createLocalGuard());
   const tokens = createTokens(options, sessions, () => owner?.owner());
   const agentNotice = createAgentNotice({ sessions, tokens });
+  // The owner's name and email on commits made in the terminals (when the global git config has none).
+  const gitIdentity = config.databricks.host
+    ? createGitIdentity({ tokens, host: config.databricks.host, env: { HOME: config.home, PATH: userPath }, logger })
+    : undefined;
   const models = new ModelService({ config, tokens, logger, probe: options.modelProbe });
   // The workspace's MCP servers on loopback, behind the same local key as the model proxy.
   const mcp = new McpProxy({
@@ -224,6 +229,7 @@ export function createServer(options: GatewayOptions): Gateway {
       guard.start?.();
       owner?.start(); // a no-op when the guard started it; a test's own guard does not
       await tokens.start();
+      gitIdentity?.start();
       await sync?.start();
       await models.start();
       await mcp.listen();
@@ -241,6 +247,7 @@ export function createServer(options: GatewayOptions): Gateway {
     close: () =>
       (closing ??= (async () => {
         agentNotice.close();
+        gitIdentity?.close();
         await Promise.all([sessions.close(), tokens.close(), sync?.close(), ide.close()]);
         terminalSocket.close();
         guard.close();
