@@ -22,7 +22,10 @@ import { modelCredential } from "./models/credential.js";
 import { ModelService } from "./models/model-service.js";
 import type { Probe } from "./models/route.js";
 import { packageRoot } from "./paths.js";
+import { conversationDirs } from "./agents/conversation-dirs.js";
+import { resumeArgs } from "./agents/conversations.js";
 import { createAgentRoutes } from "./routes/agents.js";
+import { createConversationRoutes } from "./routes/conversations.js";
 import { createHealthRoutes } from "./routes/health.js";
 import { createMeRoutes } from "./routes/me.js";
 import { createModelRoutes } from "./routes/models.js";
@@ -185,7 +188,17 @@ export function createServer(options: GatewayOptions): Gateway {
   app.use(createTokenRoutes({ tokens }));
   app.use(createSyncRoutes({ sync }));
   app.use(createModelRoutes({ models }));
-  app.use(createSessionRoutes({ sessions, agents, projectsDir: config.projectsDir, env: () => baseEnv }));
+  const dirs = conversationDirs(config);
+  app.use(createConversationRoutes({ dirs, projectsDir: config.projectsDir }));
+  app.use(
+    createSessionRoutes({
+      sessions,
+      agents,
+      projectsDir: config.projectsDir,
+      env: () => baseEnv,
+      resume: (agent, cwd, id) => resumeArgs(agent, dirs, cwd, id),
+    }),
+  );
   app.use(ide.apiRoutes);
   app.use(createStaticRoutes({ root }));
   app.use((req, _res, next) => next(new HttpError(404, "not_found", `Nothing at ${req.method} ${req.path}.`)));

@@ -14,6 +14,8 @@ const createBody = z.strictObject({
   cols: size.optional(),
   rows: size.optional(),
   cwd: z.string().min(1).max(4096).optional(),
+  /** A conversation id from GET /api/agents/:id/conversations, to resume it. */
+  resume: z.string().min(1).max(128).optional(),
 });
 
 export interface SessionRoutesOptions {
@@ -22,10 +24,12 @@ export interface SessionRoutesOptions {
   readonly projectsDir: string;
   /** The terminal environment for a new session. */
   readonly env: () => Readonly<Record<string, string>>;
+  /** The arguments that resume a conversation the agent listed for that folder, or undefined. */
+  readonly resume?: (agent: string, cwd: string, id: string) => string[] | undefined;
 }
 
 /** POST, GET and DELETE /api/sessions. */
-export function createSessionRoutes({ sessions, agents, projectsDir, env }: SessionRoutesOptions): Router {
+export function createSessionRoutes({ sessions, agents, projectsDir, env, resume }: SessionRoutesOptions): Router {
   const router = Router();
 
   router.post("/api/sessions", (req, res) => {
@@ -35,9 +39,13 @@ export function createSessionRoutes({ sessions, agents, projectsDir, env }: Sess
     const status = agents.status(agent);
     if (!status.available) throw new HttpError(400, "agent_unavailable", status.reason ?? `${agent.label} is not available.`);
     const cwd = resolveCwd(projectsDir, body.cwd);
+    const resumed = body.resume === undefined ? undefined : resume?.(agent.id, cwd, body.resume);
+    if (body.resume !== undefined && !resumed) {
+      throw new HttpError(400, "unknown_conversation", `${agent.label} has no conversation "${body.resume}" in that folder.`);
+    }
     const session = sessions.create({
       agent,
-      launch: agents.launch(agent, cwd, env()),
+      launch: agents.launch(agent, cwd, env(), { args: resumed }),
       cols: body.cols ?? 80,
       rows: body.rows ?? 24,
     });
