@@ -47,7 +47,7 @@ const splitView = new SplitView({
   onFocusPane: (i) => ws.focusPane(i),
 });
 const ws = new Workspace({ tabBar, splitView, names: prefs.names });
-const agentMenu = new AgentMenu({ button: $("new-tab"), onPick: (agent) => void newTab(agent) });
+const agentMenu = new AgentMenu({ button: $("new-tab"), onPick: (agent, options) => void newTab(agent, options) });
 new Settings({
   button: $("settings-button"),
   theme: look.theme.id,
@@ -122,14 +122,14 @@ function addTab(info) {
   ws.add({ id: info.id, agent: info.agent, name, view, activity: false });
 }
 
-async function newTab(agentId) {
+async function newTab(agentId, options = {}) {
   const agent = agents.find((a) => a.id === agentId);
   if (agent && !agent.available) return toast(`${agent.label} is not available: ${agent.reason}`, "error");
   const label = agent?.label ?? agentId;
   const size = ws.activeView()?.terminal ?? { cols: 80, rows: 24 };
   status.setActivity(`Starting ${label}…`);
   try {
-    const created = await sessionsApi.create(agentId, size.cols, size.rows);
+    const created = await sessionsApi.create(agentId, size.cols, size.rows, options.resume ? { resume: options.resume } : {});
     addTab({ id: created.id, agent: created.agent, title: label });
     ws.activate(created.id);
     if (agentId !== "shell") void tokenPrompt.askIfNeeded(`No usable Databricks token: ${label} cannot reach the models until you paste one.`);

@@ -1,10 +1,11 @@
 // The "+" menu: one item per agent from GET /api/agents; an unavailable agent is disabled with its reason.
 
+import { api } from "./api.js";
 import { el } from "./dom.js";
 
 /** A menu button that starts a new tab with the chosen agent. */
 export class AgentMenu {
-  /** @param {{ button: HTMLButtonElement, onPick: (agentId: string) => void }} options */
+  /** @param {{ button: HTMLButtonElement, onPick: (agentId: string, options?: { resume?: string }) => void }} options */
   constructor({ button, onPick }) {
     this.button = button;
     this.onPick = onPick;
@@ -62,6 +63,43 @@ export class AgentMenu {
     this.button.setAttribute("aria-expanded", "true");
     (this.items().find((i) => !i.hasAttribute("aria-disabled")) ?? this.items()[0])?.focus();
     document.addEventListener("pointerdown", this.onOutside, true);
+    void this.showConversations();
+  }
+
+  /**
+   * Below the agents: each agent's recent conversations in the projects folder (GET
+   * /api/agents/:id/conversations), newest first; picking one opens a tab that resumes it.
+   */
+  async showConversations() {
+    const agents = this.agents.filter((a) => a.available && a.id !== "shell");
+    const lists = await Promise.all(
+      agents.map((agent) =>
+        api("GET", `api/agents/${encodeURIComponent(agent.id)}/conversations`)
+          .then((answer) => (answer?.conversations ?? []).slice(0, 5).map((c) => ({ agent, ...c })))
+          .catch(() => []),
+      ),
+    );
+    const recent = lists.flat().sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)).slice(0, 8);
+    this.menu.querySelector(".menu-resume")?.remove();
+    if (this.menu.hidden || recent.length === 0) return;
+    const items = recent.map((c) =>
+      el(
+        "button",
+        {
+          type: "button",
+          role: "menuitem",
+          class: "menu-item",
+          "data-resume": c.id,
+          title: `Resume this ${c.agent.label} conversation (${new Date(c.updatedAt).toLocaleString()})`,
+          onclick: () => this.pick(c.agent.id, { resume: c.id }),
+        },
+        [el("span", { class: "menu-label" }, `${c.agent.label}: ${c.title}`), el("span", { class: "menu-version" }, ` ${timeAgo(c.updatedAt)}`)],
+      ),
+    );
+    this.menu.append(el("div", { class: "menu-resume", role: "group", "aria-label": "Resume a conversation" }, [
+      el("div", { class: "menu-note", role: "none" }, "Resume a conversation"),
+      ...items,
+    ]));
   }
 
   close(focusButton = true) {
@@ -72,9 +110,9 @@ export class AgentMenu {
     if (focusButton) this.button.focus();
   }
 
-  pick(id) {
+  pick(id, options) {
     this.close(false);
-    this.onPick(id);
+    this.onPick(id, options);
   }
 
   onKey(event) {
@@ -89,4 +127,12 @@ export class AgentMenu {
     else return;
     event.preventDefault();
   }
+}
+
+/** "5 min ago", "3 h ago", or the date. */
+function timeAgo(iso) {
+  const minutes = Math.round((Date.now() - Date.parse(iso)) / 60_000);
+  if (minutes < 60) return `${Math.max(minutes, 0)} min ago`;
+  if (minutes < 48 * 60) return `${Math.round(minutes / 60)} h ago`;
+  return new Date(iso).toLocaleDateString();
 }

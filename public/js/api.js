@@ -42,7 +42,7 @@ export async function optional(url) {
 /** The sessions API (src/routes/sessions.ts). */
 export const sessions = {
   list: () => api("GET", "api/sessions"),
-  create: (agent, cols, rows) => api("POST", "api/sessions", { agent, cols, rows }),
+  create: (agent, cols, rows, extra = {}) => api("POST", "api/sessions", { agent, cols, rows, ...extra }),
   remove: (id) => api("DELETE", `api/sessions/${encodeURIComponent(id)}`),
   socketUrl: (id) => new URL(`api/sessions/${encodeURIComponent(id)}/ws`, location.href.replace(/^http/, "ws")).href,
 };
