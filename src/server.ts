@@ -149,7 +149,7 @@ export function createServer(options: GatewayOptions): Gateway {
     nodeModules,
     beforeLaunch: (agent, cwd) => {
       models.prepare(agent.id, cwd);
-      return launchConfig.prepare(agent.id, cwd);
+      return launchConfig.prepare(agent, cwd);
     },
   });
   const terminalSocket = createTerminalSocket({ sessions, maxFrameBytes: config.limits.maxFrameBytes, logger });

@@ -1,6 +1,8 @@
 import path from "node:path";
 import type { Logger } from "pino";
-import type { LaunchExtras } from "../agents.js";
+import { BUILTIN_AGENTS, type LaunchExtras } from "../agents.js";
+import type { AgentSpec } from "../config.js";
+import { PROXY_PREFIX } from "./cli-settings.js";
 import type { AgentSettings, AgentWriter, McpEntry } from "./agent-settings.js";
 import { writeCopilotConfig } from "./copilot-config.js";
 import { MCP_WRITERS } from "./mcp-registration.js";
@@ -45,11 +47,18 @@ export class AgentLaunchConfig {
     return path.join(this.options.stateDir, "agents", agent);
   }
 
-  /** Writes an agent's files and returns its extras; nothing for agents it does not configure. */
-  prepare(agent: string, cwd: string): LaunchExtras | undefined {
-    const writer = WRITERS[agent];
+  /**
+   * Writes an agent's files and returns its extras. An agent of the YAML catalogue gets the proxies' variables
+   * (catalogueEnv) instead: that is how one installed from outside the npm registry (Hermes) is wired without code.
+   */
+  prepare(spec: AgentSpec, cwd: string): LaunchExtras | undefined {
+    const agent = spec.id;
     const target = this.options.target();
-    if (!writer || !target) return undefined;
+    if (!target) return undefined;
+    const builtin = BUILTIN_AGENTS.some((b) => b.id === agent && b.command === spec.command);
+    if (!builtin) return { env: catalogueEnv(spec, { ...target, models: this.options.models(), mcp: this.options.mcp() }) };
+    const writer = WRITERS[agent];
+    if (!writer) return undefined;
     try {
       return writer({
         home: this.options.home,
@@ -65,4 +74,28 @@ export class AgentLaunchConfig {
       return undefined;
     }
   }
+}
+
+/**
+ * What a catalogue agent's command gets: GATEWAY_* variables naming the model proxy's base URL per wire format,
+ * the local key, the models and the MCP servers; and its own `env:` values with `${GATEWAY_…}` filled in, so a
+ * YAML entry can say `OPENAI_BASE_URL: ${GATEWAY_OPENAI_BASE_URL}`. The key is the loopback proxies' only.
+ */
+export function catalogueEnv(
+  spec: AgentSpec,
+  target: { proxyUrl: string; localKey: string; models: AgentSettings["models"]; mcp: readonly McpEntry[] },
+): Record<string, string> {
+  const vars: Record<string, string> = {
+    GATEWAY_MODEL_PROXY_URL: target.proxyUrl,
+    GATEWAY_ANTHROPIC_BASE_URL: target.proxyUrl + PROXY_PREFIX.anthropic,
+    GATEWAY_OPENAI_BASE_URL: target.proxyUrl + PROXY_PREFIX.openai,
+    GATEWAY_GEMINI_BASE_URL: target.proxyUrl + PROXY_PREFIX.gemini,
+    GATEWAY_LOCAL_KEY: target.localKey,
+    GATEWAY_ANTHROPIC_MODEL: target.models.anthropic,
+    GATEWAY_OPENAI_MODEL: target.models.codex,
+    GATEWAY_GEMINI_MODEL: target.models.gemini,
+    GATEWAY_MCP_SERVERS: JSON.stringify(Object.fromEntries(target.mcp.map((m) => [m.name, m.url]))),
+  };
+  const fill = (value: string) => value.replace(/\$\{(GATEWAY_[A-Z_]+)\}/g, (all, key: string) => vars[key] ?? all);
+  return { ...vars, ...Object.fromEntries(Object.entries(spec.env).map(([name, value]) => [name, fill(value)])) };
 }
