@@ -1,5 +1,8 @@
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { catalogueEnv } from "../../src/agents/agent-launch-config.js";
+import { loadConfig } from "../../src/config.js";
 import { startFakeModelServing } from "../fakes/model-serving.js";
 import { startGateway } from "../helpers/gateway.js";
 
@@ -44,5 +47,19 @@ describe("a YAML catalogue agent (the Hermes pattern)", () => {
       await gw.dispose();
       await fake.close();
     }
+  });
+});
+
+describe("the README's Hermes entry", () => {
+  it("is a valid catalogue whose variables are filled in for its command", async () => {
+    const readme = readFileSync(path.resolve("README.md"), "utf8");
+    const yaml = /```yaml\n(agents:\n  - id: hermes[\s\S]*?)```/.exec(readme)?.[1];
+    expect(yaml).toBeDefined();
+    const config = loadConfig({ HOME: "/home/u" }, { path: "README.md", text: yaml! });
+    const hermes = config.agents.find((a) => a.id === "hermes")!;
+    expect(hermes).toMatchObject({ command: "hermes", args: ["chat"] });
+    const env = catalogueEnv(hermes, { proxyUrl: "http://127.0.0.1:4000", localKey: "k".repeat(64), models: config.models, mcp: [] });
+    expect(env.OPENAI_BASE_URL).toBe("http://127.0.0.1:4000/openai");
+    expect(env.OPENAI_API_KEY).toBe("k".repeat(64));
   });
 });
