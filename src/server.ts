@@ -125,7 +125,8 @@ export function createServer(options: GatewayOptions): Gateway {
   const models = new ModelService({ config, tokens, logger, probe: options.modelProbe });
   // The workspace's MCP servers on loopback, behind the same local key as the model proxy.
   const mcp = new McpProxy({
-    servers: mcpServers(config.mcp),
+    // Without a workspace there is nothing to reach: no agent gets a server that can only fail.
+    servers: config.databricks.host ? mcpServers(config.mcp) : [],
     host: config.databricks.host,
     credential: modelCredential({ config, tokens }),
     localKey: models.proxy.localKey,

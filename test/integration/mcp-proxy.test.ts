@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -129,5 +130,18 @@ describe("the loopback MCP proxy", () => {
     expect(pong.status).toBe(200);
     expect(JSON.stringify(pong.body)).toContain('\\"result\\":{}');
     expect(mcp.calls.length).toBe(1);
+  });
+});
+
+describe("without a workspace", () => {
+  it("declares no MCP server to any agent", async () => {
+    const gw = await startGateway();
+    try {
+      expect(gw.gateway.mcp.entries()).toEqual([]);
+      await gw.createSession({ agent: "claude" });
+      expect(existsSync(`${gw.gateway.config.stateDir}/agents/claude/mcp.json`)).toBe(false);
+    } finally {
+      await gw.dispose();
+    }
   });
 });
