@@ -13,5 +13,6 @@ export function conversationDirs(config: { home: string; stateDir: string }): Re
     codex: path.join(config.home, ".codex", "sessions"),
     gemini: path.join(config.home, ".gemini", "tmp"),
     pi: path.join(agents, "pi", "sessions"),
+    copilot: path.join(agents, "copilot", "session-state"),
   };
 }

@@ -29,6 +29,7 @@ const AGENTS: Readonly<Record<string, { read: Reader; resume: (id: string) => st
   codex: { read: readCodex, resume: (id) => ["resume", id] },
   gemini: { read: readGemini, resume: (id) => ["--resume", id] },
   pi: { read: readPi, resume: (id) => ["--session", id] },
+  copilot: { read: readCopilot, resume: (id) => ["--resume", id] },
 };
 
 /** A conversation id as the agents write them (UUIDs, Pi's file ids): nothing that could be read as a flag. */
@@ -106,6 +107,20 @@ function readPi(dir: string, cwd: string): Conversation[] {
     if (!session || typeof session.id !== "string") return [];
     const title = firstLine(lines, (l) => (l.type === "message" && l.message?.role === "user" ? text(l.message.content) : undefined));
     return title ? [{ id: session.id, title, updatedAt: mtime }] : [];
+  });
+}
+
+/** Copilot CLI: session-state/<id>/events.jsonl, whose session.start names the folder. */
+function readCopilot(dir: string, cwd: string): Conversation[] {
+  return subdirs(dir).flatMap((id) => {
+    if (!ID.test(id)) return [];
+    const [events] = files(path.join(dir, id), ".jsonl");
+    if (!events || path.basename(events.file) !== "events.jsonl") return [];
+    const lines = jsonLines(events.file);
+    const start = lines.find((l) => l.type === "session.start")?.data;
+    if (start?.context?.cwd !== cwd || start.sessionId !== id) return [];
+    const title = firstLine(lines, (l) => (l.type === "user.message" ? l.data?.content : undefined));
+    return title ? [{ id, title, updatedAt: events.mtime }] : [];
   });
 }
 

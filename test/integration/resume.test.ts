@@ -10,6 +10,7 @@ const AGENTS = [
   { id: "codex", ready: /\? for shortcuts/ },
   { id: "gemini", ready: /\? for shortcuts/ },
   { id: "pi", ready: /escape interrupt/ },
+  { id: "copilot", ready: /\/ commands/ },
 ] as const;
 const CLI_TIMEOUT_MS = 60_000;
 
