@@ -137,7 +137,7 @@ export function createServer(options: GatewayOptions): Gateway {
     stateDir: config.stateDir,
     home: config.home,
     projectsDir: config.projectsDir,
-    target: () => (models.proxy.listening ? { proxyUrl: models.proxy.url, localKey: models.proxy.localKey } : undefined),
+    target: () => proxyTarget(models),
     models: () => config.models,
     mcp: () => mcp.entries(),
     logger,
@@ -272,6 +272,15 @@ export function createServer(options: GatewayOptions): Gateway {
         await new Promise<void>((resolve) => server.close(() => resolve()));
       })()),
   };
+}
+
+/** The model proxy's URL and key once it listens (its url getter throws before), for the agents' files. */
+function proxyTarget(models: ModelService): { proxyUrl: string; localKey: string } | undefined {
+  try {
+    return { proxyUrl: models.proxy.url, localKey: models.proxy.localKey };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The owner's PAT manager, wired to the workspace and ~/.databrickscfg; takes no token without a workspace. */

@@ -62,11 +62,6 @@ export class ModelProxy {
     });
   }
 
-  /** True once listen() resolved. */
-  get listening(): boolean {
-    return this.baseUrl !== undefined;
-  }
-
   /** The proxy's base URL once listening. */
   get url(): string {
     if (!this.baseUrl) throw new Error("the model proxy is not listening");
