@@ -48,10 +48,11 @@ export class AgentLaunchConfig {
   }
 
   /**
-   * Writes an agent's files and returns its extras. An agent of the YAML catalogue gets the proxies' variables
+   * Writes an agent's files and returns its extras; `model` is the tab's choice (the page's picker), by default
+   * the Claude model. An agent of the YAML catalogue gets the proxies' variables
    * (catalogueEnv) instead: that is how one installed from outside the npm registry (Hermes) is wired without code.
    */
-  prepare(spec: AgentSpec, cwd: string): LaunchExtras | undefined {
+  prepare(spec: AgentSpec, cwd: string, model?: string): LaunchExtras | undefined {
     const agent = spec.id;
     const target = this.options.target();
     if (!target) return undefined;
@@ -66,6 +67,7 @@ export class AgentLaunchConfig {
         ...target,
         models: this.options.models(),
         mcp: this.options.mcp(),
+        ...(model ? { model } : {}),
         trusted: [...new Set([this.options.projectsDir, cwd])],
       });
     } catch (error) {

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { readJsonObject, writeFileAtomic } from "../atomic-file.js";
 import type { LaunchExtras } from "../agents.js";
-import type { AgentSettings } from "./agent-settings.js";
+import { tabModels, type AgentSettings } from "./agent-settings.js";
 import { PROXY_PREFIX } from "./cli-settings.js";
 
 /**
@@ -29,16 +29,22 @@ export function writeCopilotConfig(settings: AgentSettings): LaunchExtras {
     ]),
   );
   writeFileAtomic(mcpFile, JSON.stringify({ mcpServers }, null, 2) + "\n");
+  // Claude on the Messages route; a GPT model on the Responses route (Copilot speaks no Gemini: its Claude then).
+  const chosen = tabModels(settings);
+  const model = chosen.wire === "gemini" ? settings.models.anthropic : chosen.model;
+  const provider: Record<string, string> =
+    chosen.wire === "openai"
+      ? { COPILOT_PROVIDER_TYPE: "openai", COPILOT_PROVIDER_BASE_URL: settings.proxyUrl + PROXY_PREFIX.openai, COPILOT_PROVIDER_WIRE_API: "responses" }
+      : { COPILOT_PROVIDER_TYPE: "anthropic", COPILOT_PROVIDER_BASE_URL: settings.proxyUrl + PROXY_PREFIX.anthropic };
   return {
     args: ["--additional-mcp-config", `@${mcpFile}`],
     env: {
       COPILOT_HOME: settings.dir,
       COPILOT_OFFLINE: "true",
       COPILOT_AUTO_UPDATE: "false",
-      COPILOT_PROVIDER_TYPE: "anthropic",
-      COPILOT_PROVIDER_BASE_URL: settings.proxyUrl + PROXY_PREFIX.anthropic,
+      ...provider,
       COPILOT_PROVIDER_BEARER_TOKEN: settings.localKey,
-      COPILOT_MODEL: settings.models.anthropic,
+      COPILOT_MODEL: model,
       COPILOT_PROVIDER_HEADERS: "x-databricks-use-coding-agent-mode: true",
       // A workspace model is not in its catalogue: without limits it warns on every start.
       COPILOT_PROVIDER_MAX_PROMPT_TOKENS: "200000",

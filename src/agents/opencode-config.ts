@@ -1,6 +1,6 @@
 import path from "node:path";
 import { isPlainObject, readJsonObject, writeFileAtomic } from "../atomic-file.js";
-import type { AgentSettings } from "./agent-settings.js";
+import { tabModels, type AgentSettings } from "./agent-settings.js";
 import { PROXY_PREFIX } from "./cli-settings.js";
 import type { LaunchExtras } from "../agents.js";
 
@@ -18,7 +18,8 @@ export function writeOpencodeConfig(settings: AgentSettings): LaunchExtras {
   const file = path.join(settings.dir, "config", "opencode", "opencode.json");
   // Kept: anything the owner put into this file by hand; ours is rewritten.
   const config = readJsonObject(file);
-  const { models, proxyUrl, localKey } = settings;
+  const { proxyUrl, localKey } = settings;
+  const { wire, model: tabModel, models } = tabModels(settings);
   const provider = (npm: string, name: string, baseURL: string, model: string, options: Record<string, unknown> = {}) => ({
     npm,
     name,
@@ -28,8 +29,8 @@ export function writeOpencodeConfig(settings: AgentSettings): LaunchExtras {
   Object.assign(config, {
     autoupdate: false,
     share: "disabled",
-    model: `${OPENCODE_PROVIDERS.anthropic}/${models.anthropic}`,
-    small_model: `${OPENCODE_PROVIDERS.anthropic}/${models.anthropic}`,
+    model: `${OPENCODE_PROVIDERS[wire]}/${tabModel}`,
+    small_model: `${OPENCODE_PROVIDERS[wire]}/${tabModel}`,
     provider: {
       ...(isPlainObject(config.provider) ? config.provider : {}),
       // Databricks refuses Anthropic's tool-input streaming flag.

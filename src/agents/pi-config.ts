@@ -1,7 +1,7 @@
 import path from "node:path";
 import { isPlainObject, readJsonObject, writeFileAtomic } from "../atomic-file.js";
 import type { LaunchExtras } from "../agents.js";
-import type { AgentSettings } from "./agent-settings.js";
+import { tabModels, type AgentSettings } from "./agent-settings.js";
 import { PROXY_PREFIX } from "./cli-settings.js";
 
 /** The provider ids Pi's /model shows; each one wire format of the model proxy. */
@@ -14,7 +14,8 @@ export const PI_PROVIDERS = { anthropic: "databricks-claude", openai: "databrick
  * Its sessions stay in that folder (sessions/), by working directory.
  */
 export function writePiConfig(settings: AgentSettings): LaunchExtras {
-  const { models, proxyUrl, localKey } = settings;
+  const { proxyUrl, localKey } = settings;
+  const { wire, model: tabModel, models } = tabModels(settings);
   const modelsFile = path.join(settings.dir, "models.json");
   const current = readJsonObject(modelsFile);
   const provider = (baseUrl: string, api: string, model: Record<string, unknown>) => ({
@@ -39,8 +40,8 @@ export function writePiConfig(settings: AgentSettings): LaunchExtras {
   const settingsFile = path.join(settings.dir, "settings.json");
   const piSettings = readJsonObject(settingsFile);
   Object.assign(piSettings, {
-    defaultProvider: PI_PROVIDERS.anthropic,
-    defaultModel: models.anthropic,
+    defaultProvider: PI_PROVIDERS[wire],
+    defaultModel: tabModel,
     enableInstallTelemetry: false,
   });
   writeFileAtomic(settingsFile, JSON.stringify(piSettings, null, 2) + "\n");

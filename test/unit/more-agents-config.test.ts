@@ -112,3 +112,50 @@ describe("the gateway-own configuration of OpenCode, Pi and Copilot CLI", () => 
     expect(MCP_WRITERS.codex!({ ...claude, mcp: [] })).toEqual({ args: [] });
   });
 });
+
+describe("a tab's model (the page's picker) picks the provider by family", () => {
+  it("wireOf: Claude on Messages, GPT on Responses, Gemini on Gemini, system.ai names too", async () => {
+    const { wireOf } = await import("../../src/agents/agent-settings.js");
+    expect(wireOf("system.ai.claude-sonnet-4-6")).toBe("anthropic");
+    expect(wireOf("databricks-claude-opus-4-7")).toBe("anthropic");
+    expect(wireOf("system.ai.gpt-5-5")).toBe("openai");
+    expect(wireOf("databricks-gpt-5")).toBe("openai");
+    expect(wireOf("system.ai.gemini-2-5-pro")).toBe("gemini");
+    expect(wireOf("databricks-gemini-2-5-flash")).toBe("gemini");
+  });
+
+  it("OpenCode, Pi and Copilot start with the tab's model on its own route", () => {
+    const root = mkdtempSync(path.join(tmpdir(), "tab-model-"));
+    try {
+      const base = (id: string, model: string): AgentSettings => ({
+        home: root,
+        dir: path.join(root, id),
+        proxyUrl: "http://127.0.0.1:4100",
+        localKey: KEY,
+        models: { anthropic: "claude-x", codex: "gpt-x", gemini: "gemini-x" },
+        model,
+        mcp: [],
+        trusted: [],
+      });
+      writeOpencodeConfig(base("opencode", "system.ai.gpt-5-5"));
+      const oc = JSON.parse(readFileSync(path.join(root, "opencode", "config", "opencode", "opencode.json"), "utf8"));
+      expect(oc.model).toBe("databricks-openai/system.ai.gpt-5-5");
+      expect(Object.keys(oc.provider["databricks-openai"].models)).toEqual(["system.ai.gpt-5-5"]);
+      writePiConfig(base("pi", "system.ai.gemini-2-5-pro"));
+      expect(JSON.parse(readFileSync(path.join(root, "pi", "settings.json"), "utf8"))).toMatchObject({
+        defaultProvider: "databricks-gemini",
+        defaultModel: "system.ai.gemini-2-5-pro",
+      });
+      expect(writeCopilotConfig(base("copilot", "system.ai.gpt-5-5")).env).toMatchObject({
+        COPILOT_PROVIDER_TYPE: "openai",
+        COPILOT_PROVIDER_BASE_URL: "http://127.0.0.1:4100/openai",
+        COPILOT_PROVIDER_WIRE_API: "responses",
+        COPILOT_MODEL: "system.ai.gpt-5-5",
+      });
+      // Copilot speaks no Gemini: it keeps the Claude model.
+      expect(writeCopilotConfig(base("copilot", "system.ai.gemini-2-5-pro")).env).toMatchObject({ COPILOT_PROVIDER_TYPE: "anthropic", COPILOT_MODEL: "claude-x" });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
