@@ -105,8 +105,8 @@ export async function interruptLatency(gateway: GatewayProcess, marker: string):
 
 /** Waits until the program in the session printed READY (restored screen or live output). */
 export async function waitReady(client: BenchClient): Promise<void> {
-  let tail = "";
-  let seen = false;
+  let tail = client.unwatched;
+  let seen = tail.includes(READY);
   client.onChunk = (chunk) => {
     tail = (tail + chunk.toString("latin1")).slice(-2000);
     seen ||= tail.includes(READY);

@@ -16,7 +16,7 @@ async function settledRss(gateway: GatewayProcess): Promise<number> {
 /** Attaches a client, waits for the restored screen, checks it holds `expect`, detaches. */
 async function view(gateway: GatewayProcess, id: string, expect?: string): Promise<void> {
   const client = await BenchClient.open(gateway.url, id, { ack: "receive" });
-  let text = "";
+  let text = client.unwatched;
   client.onChunk = (chunk) => (text += chunk.toString("latin1"));
   await client.restored();
   await client.close();

@@ -14,8 +14,8 @@ export async function promptMs(gateway: GatewayProcess): Promise<number> {
   const startAt = performance.now();
   const id = await gateway.createSession("shell");
   const client = await BenchClient.open(gateway.url, id, { ack: "receive" });
-  let text = "";
-  client.onChunk = (chunk) => (text += chunk.toString("utf8"));
+  let text = client.unwatched;
+  client.onChunk = (chunk) => (text += chunk.toString("latin1"));
   // The prompt ends in "$ " or "# ", maybe followed by cursor moves and mode switches (bracketed paste on).
   const prompt = () => /[$#] $/.test(text.replace(/\x1b\[[?\d;]*[a-zA-Z]|\r/g, ""));
   await client.until(prompt, 30_000, "a shell prompt");
@@ -32,7 +32,7 @@ export async function promptMs(gateway: GatewayProcess): Promise<number> {
 export async function reattachMs(gateway: GatewayProcess, payload: Payload, times: number): Promise<number[]> {
   const id = await gateway.createSession("bench-lines10k");
   const first = await BenchClient.open(gateway.url, id, { ack: "receive" });
-  let seen = "";
+  let seen = first.unwatched;
   first.onChunk = (chunk) => (seen = (seen + chunk.toString("latin1")).slice(-200_000));
   await first.until(() => seen.includes(payload.lastLine), 60_000, "the last line");
   await first.close();
@@ -40,7 +40,7 @@ export async function reattachMs(gateway: GatewayProcess, payload: Payload, time
   for (let i = 0; i < times; i++) {
     const startAt = performance.now();
     const client = await BenchClient.open(gateway.url, id, { ack: "receive" });
-    let text = "";
+    let text = client.unwatched;
     client.onChunk = (chunk) => (text += chunk.toString("latin1"));
     await client.restored();
     samples.push(performance.now() - startAt);

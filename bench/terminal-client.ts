@@ -30,6 +30,11 @@ export class BenchClient {
   closed = false;
   /** Called with every output chunk once it was taken in (after parsing in "parse" mode). */
   onChunk: ((chunk: Buffer) => void) | undefined;
+  /**
+   * The last output taken in while no onChunk was set (latin1, at most 1 MB): ws can deliver the first frames in
+   * the same tick as "open", before a caller had the chance to set onChunk; callers start from it.
+   */
+  unwatched = "";
   private readonly terminal: InstanceType<typeof Terminal> | undefined;
   private unacked = 0;
   private readonly waiters = new Set<() => void>();
@@ -124,7 +129,8 @@ export class BenchClient {
 
   private take(chunk: Buffer): void {
     this.consumed += chunk.length;
-    this.onChunk?.(chunk);
+    if (this.onChunk) this.onChunk(chunk);
+    else this.unwatched = (this.unwatched + chunk.toString("latin1")).slice(-1_000_000);
     if (this.options.ack === "none") return;
     this.unacked += chunk.length;
     if (this.unacked >= ACK_EVERY) {

@@ -1,7 +1,7 @@
 // The page: tabs of terminals over the gateway's sessions, in one or two panes, with a status bar.
 // This file wires the parts in public/js/ together: what each user action does, and the start-up.
 
-import { agents as fetchAgents, sessions as sessionsApi } from "./js/api.js";
+import { agents as fetchAgents, models as modelsApi, sessions as sessionsApi } from "./js/api.js";
 import { AgentMenu } from "./js/agent-menu.js";
 import { confirmDialog, toast } from "./js/dialogs.js";
 import { el } from "./js/dom.js";
@@ -47,7 +47,11 @@ const splitView = new SplitView({
   onFocusPane: (i) => ws.focusPane(i),
 });
 const ws = new Workspace({ tabBar, splitView, names: prefs.names });
-const agentMenu = new AgentMenu({ button: $("new-tab"), onPick: (agent, options) => void newTab(agent, options) });
+const agentMenu = new AgentMenu({
+  button: $("new-tab"),
+  onPick: (agent, model, options) => void newTab(agent, model, options),
+  loadModels: modelsApi,
+});
 new Settings({
   button: $("settings-button"),
   theme: look.theme.id,
@@ -122,15 +126,17 @@ function addTab(info) {
   ws.add({ id: info.id, agent: info.agent, name, view, activity: false });
 }
 
-async function newTab(agentId, options = {}) {
+async function newTab(agentId, model, options = {}) {
   const agent = agents.find((a) => a.id === agentId);
   if (agent && !agent.available) return toast(`${agent.label} is not available: ${agent.reason}`, "error");
   const label = agent?.label ?? agentId;
   const size = ws.activeView()?.terminal ?? { cols: 80, rows: 24 };
   status.setActivity(`Starting ${label}…`);
   try {
-    const created = await sessionsApi.create(agentId, size.cols, size.rows, options.resume ? { resume: options.resume } : {});
-    addTab({ id: created.id, agent: created.agent, title: label });
+    const extra = { ...(model ? { model } : {}), ...(options.resume ? { resume: options.resume } : {}) };
+    const created = await sessionsApi.create(agentId, size.cols, size.rows, extra);
+    // The title names the model the tab runs with.
+    addTab({ id: created.id, agent: created.agent, title: created.title ?? label });
     ws.activate(created.id);
     if (agentId !== "shell") void tokenPrompt.askIfNeeded(`No usable Databricks token: ${label} cannot reach the models until you paste one.`);
   } catch (error) {

@@ -26,17 +26,11 @@ export const BUILTIN_AGENTS: readonly AgentSpec[] = [
   { id: "codex", label: "Codex", command: "codex", args: [], env: {} },
   // Its relaunch wrapper ignores SIGHUP/SIGTERM and would outlive the tab.
   { id: "gemini", label: "Gemini", command: "gemini", args: [], env: { GEMINI_CLI_NO_RELAUNCH: "true" } },
-  // Configured through their own config switches at launch (see src/agents/more-agents.ts).
+  // Configured through their own config switches at launch (see src/agents/agent-launch-config.ts).
   { id: "opencode", label: "OpenCode", command: "opencode", args: [], env: {} },
   { id: "pi", label: "Pi", command: "pi", args: [], env: {} },
   { id: "copilot", label: "Copilot", command: "copilot", args: [], env: {} },
 ];
-
-/** What the gateway adds to one agent's start: arguments after the catalogue's, and variables for that command only. */
-export interface LaunchExtras {
-  readonly args?: readonly string[];
-  readonly env?: Readonly<Record<string, string>>;
-}
 
 export interface AgentCatalogueOptions {
   readonly agents: readonly AgentSpec[];
@@ -48,8 +42,31 @@ export interface AgentCatalogueOptions {
   readonly pathFirst?: readonly string[];
   /** The gateway's node_modules, where the bundled CLIs are. */
   readonly nodeModules: string;
-  /** Called before an agent (not the plain shell) starts, e.g. to write its configuration; may add to its start. */
-  readonly beforeLaunch?: (agent: AgentSpec, cwd: string) => LaunchExtras | void;
+  /**
+   * Called before an agent (not the plain shell) starts: writes its configuration and says what its start
+   * adds (environment, arguments) and which model it runs, or why it cannot start with the model asked for.
+   */
+  readonly setup?: (agent: AgentSpec, cwd: string, model: string | undefined) => Promise<AgentSetup>;
+}
+
+/** What a tab's start adds for its agent, or why it cannot start. */
+export type AgentSetup =
+  | { readonly ok: true; readonly launch: AgentLaunchExtra | undefined; readonly model: string | undefined }
+  | { readonly ok: false; readonly status: 400 | 500; readonly message: string };
+
+/** What a gateway-own configuration writer adds to one agent's start (see src/agents/agent-launch-config.ts). */
+export interface LaunchExtras {
+  readonly args?: readonly string[];
+  /** Variables for the agent's command only. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** Environment variables and arguments a tab adds to its agent's own. */
+export interface AgentLaunchExtra {
+  readonly env: Readonly<Record<string, string>>;
+  readonly args: readonly string[];
+  /** Variables for the agent's command only (`VAR=value command`): the shell the tab returns to has none. */
+  readonly commandEnv?: Readonly<Record<string, string>>;
 }
 
 /** The agents a tab can start, whether each can start now, and how to start it. */
@@ -80,13 +97,21 @@ export class AgentCatalogue {
     return { ...base, available: true, source: found.source, ...(found.version ? { version: found.version } : {}) };
   }
 
+  /** Prepares an agent's tab (see AgentCatalogueOptions.setup); the plain shell needs nothing. */
+  async prepare(agent: AgentSpec, cwd: string, model: string | undefined): Promise<AgentSetup> {
+    if (agent.id === "shell" || agent.command === "" || !this.options.setup) {
+      return model === undefined ? { ok: true, launch: undefined, model: undefined } : { ok: false, status: 400, message: `${agent.label} has no model choice.` };
+    }
+    return this.options.setup(agent, cwd, model);
+  }
+
   /**
    * How to start an agent: the shell itself, or the shell running the agent and then staying as an
    * interactive login shell, so the tab returns to a prompt when the agent exits.
    */
-  launch(agent: AgentSpec, cwd: string, env: Readonly<Record<string, string>>, more: LaunchExtras = {}): Launch {
+  launch(agent: AgentSpec, cwd: string, env: Readonly<Record<string, string>>, extra?: AgentLaunchExtra): Launch {
     const { shell } = this.options;
-    const merged = { ...env, ...agent.env };
+    const merged = { ...env, ...agent.env, ...extra?.env };
     // A login shell reads the profile, which may set PATH anew (Debian's /etc/profile does): the gateway's
     // folders go back in front, then the shell the tab shows takes over, interactive, with the profile's environment.
     // Another kind of shell (fish, say) speaks no POSIX: it starts as a plain login shell.
@@ -95,13 +120,11 @@ export class AgentCatalogue {
     if (agent.id === "shell" || agent.command === "") {
       return { file: shell, args: posix ? ["-l", "-c", prompt] : ["-l"], env: merged, cwd };
     }
-    const extras = this.options.beforeLaunch?.(agent, cwd) || {};
     const command = this.locate(agent)?.path ?? agent.command;
-    const argv = [command, ...agent.args, ...(extras.args ?? []), ...(more.args ?? [])].map(shellQuote).join(" ");
-    // Assignments before the command reach the agent only: the shell the tab returns to keeps a plain environment.
-    const assignments = Object.entries({ ...extras.env, ...more.env }).map(([name, value]) => `${name}=${shellQuote(value)} `);
     // `trap : INT` keeps the shell alive when Ctrl-C ends the agent; a handled trap is not inherited.
-    const script = `trap : INT; ${assignments.join("")}${argv}; trap - INT; ${prompt}`;
+    const argv = [command, ...(extra?.args ?? []), ...agent.args];
+    const assignments = Object.entries(extra?.commandEnv ?? {}).map(([name, value]) => `${name}=${shellQuote(value)} `);
+    const script = `trap : INT; ${assignments.join("")}${argv.map(shellQuote).join(" ")}; trap - INT; ${prompt}`;
     return { file: shell, args: ["-l", "-c", script], env: merged, cwd };
   }
 

@@ -55,7 +55,8 @@ export interface Config {
     readonly gatewayHost: string | undefined;
     readonly modelAuth: "pat" | "app";
   };
-  readonly models: { readonly anthropic: string; readonly codex: string; readonly gemini: string };
+  /** ANTHROPIC_MODEL, CODEX_MODEL, GEMINI_MODEL: when set, they win over the models discovered per workspace. */
+  readonly models: { readonly anthropic?: string; readonly codex?: string; readonly gemini?: string };
   readonly token: { readonly rotationIntervalSeconds: number; readonly lifetimeSeconds: number };
   readonly ide: { readonly idleMinutes: number; readonly codeServerBin: string | undefined };
   /** The Databricks MCP servers every MCP-speaking agent gets through the loopback MCP proxy. */
@@ -187,9 +188,9 @@ export function loadConfig(env: Env, file?: ConfigFile): Config {
       modelAuth,
     },
     models: {
-      anthropic: nonEmpty(env.ANTHROPIC_MODEL) ?? "databricks-claude-sonnet-4-5",
-      codex: nonEmpty(env.CODEX_MODEL) ?? "databricks-gpt-5",
-      gemini: nonEmpty(env.GEMINI_MODEL) ?? "databricks-gemini-2-5-pro",
+      anthropic: nonEmpty(env.ANTHROPIC_MODEL),
+      codex: nonEmpty(env.CODEX_MODEL),
+      gemini: nonEmpty(env.GEMINI_MODEL),
     },
     token: { rotationIntervalSeconds, lifetimeSeconds },
     ide: {

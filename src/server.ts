@@ -7,6 +7,8 @@ import express, { type Express, type RequestHandler } from "express";
 import type { Logger } from "pino";
 import { AgentCatalogue } from "./agents.js";
 import { AgentLaunchConfig } from "./agents/agent-launch-config.js";
+import { agentSetup, perWire } from "./agents/agent-setup.js";
+import { chooseAgentModels } from "./models/families.js";
 import { bundledBinDirs } from "./agents/bundled-clis.js";
 import { createLocalGuard, type Guard } from "./auth/guard.js";
 import { OwnerResolver, type OwnerRetryOptions } from "./auth/owner.js";
@@ -20,7 +22,6 @@ import { McpProxy } from "./mcp/proxy.js";
 import { mcpServers } from "./mcp/servers.js";
 import { modelCredential } from "./models/credential.js";
 import { ModelService } from "./models/model-service.js";
-import type { Probe } from "./models/route.js";
 import { packageRoot } from "./paths.js";
 import { conversationDirs } from "./agents/conversation-dirs.js";
 import { resumeArgs } from "./agents/conversations.js";
@@ -60,8 +61,6 @@ export interface GatewayOptions {
   readonly sync?: Partial<Pick<SyncOptions, "retry" | "debounceMs" | "concurrency" | "callTimeoutMs">>;
   /** Shortens the IDE's idle period and upstream timeout (tests). */
   readonly ide?: IdeTimings;
-  /** Replaces the AI Gateway probe (tests: never leave loopback). */
-  readonly modelProbe?: Probe;
 }
 
 /** The running gateway: one HTTP server for the page, the API and every WebSocket. */
@@ -122,7 +121,7 @@ export function createServer(options: GatewayOptions): Gateway {
   const gitIdentity = config.databricks.host
     ? createGitIdentity({ tokens, host: config.databricks.host, env: { HOME: config.home, PATH: userPath }, logger })
     : undefined;
-  const models = new ModelService({ config, tokens, logger, probe: options.modelProbe });
+  const models = new ModelService({ config, tokens, logger });
   // The workspace's MCP servers on loopback, behind the same local key as the model proxy.
   const mcp = new McpProxy({
     // Without a workspace there is nothing to reach: no agent gets a server that can only fail.
@@ -132,13 +131,13 @@ export function createServer(options: GatewayOptions): Gateway {
     localKey: models.proxy.localKey,
     logger,
   });
-  // OpenCode, Pi and Copilot CLI, and the Databricks MCP servers of every agent that speaks MCP.
+  // OpenCode, Pi and Copilot CLI, YAML catalogue agents, and the MCP servers of every agent that speaks MCP.
   const launchConfig = new AgentLaunchConfig({
     stateDir: config.stateDir,
     home: config.home,
     projectsDir: config.projectsDir,
     target: () => proxyTarget(models),
-    models: () => config.models,
+    models: () => perWire(chooseAgentModels([], config.models)),
     mcp: () => mcp.entries(),
     logger,
   });
@@ -148,10 +147,7 @@ export function createServer(options: GatewayOptions): Gateway {
     searchPath,
     pathFirst,
     nodeModules,
-    beforeLaunch: (agent, cwd) => {
-      models.prepare(agent.id, cwd);
-      return launchConfig.prepare(agent, cwd);
-    },
+    setup: (agent, cwd, model) => agentSetup({ agent, cwd, model, models, launchConfig, config }),
   });
   const terminalSocket = createTerminalSocket({ sessions, maxFrameBytes: config.limits.maxFrameBytes, logger });
   const ide = createIde({ config, logger, root, searchPath, env: () => baseEnv, ...options.ide });

@@ -1,15 +1,24 @@
 // The "+" menu: one item per agent from GET /api/agents; an unavailable agent is disabled with its reason.
+// Below an agent the gateway configures, one item per model it offers (GET /api/models), the default marked
+// and the one a new tab uses (the last chosen) checked.
 
 import { api } from "./api.js";
 import { el } from "./dom.js";
 
 /** A menu button that starts a new tab with the chosen agent. */
 export class AgentMenu {
-  /** @param {{ button: HTMLButtonElement, onPick: (agentId: string, options?: { resume?: string }) => void }} options */
-  constructor({ button, onPick }) {
+  /**
+   * @param {{ button: HTMLButtonElement, onPick: (agentId: string, model?: string, options?: { resume?: string }) => void,
+   *   loadModels?: () => Promise<{agents?: Record<string, {route, model, default, models}>}> }} options
+   */
+  constructor({ button, onPick, loadModels }) {
     this.button = button;
     this.onPick = onPick;
+    this.loadModels = loadModels;
     this.agents = [];
+    this.error = undefined;
+    /** GET /api/models' `agents`, or {} until it answers. */
+    this.models = {};
     this.menu = el("div", { class: "menu", role: "menu", id: "agent-menu", "aria-label": "New tab", hidden: true });
     button.setAttribute("aria-haspopup", "menu");
     button.setAttribute("aria-controls", "agent-menu");
@@ -30,28 +39,73 @@ export class AgentMenu {
 
   /** @param {Array<{id, label, available, reason?, version?}>|null} agents null while still loading */
   setAgents(agents, error) {
-    this.agents = agents ?? [];
-    const items = agents
-      ? agents.map((agent) =>
-          el(
-            "button",
-            {
-              type: "button",
-              role: "menuitem",
-              class: "menu-item",
-              "data-agent": agent.id,
-              "aria-disabled": agent.available ? undefined : "true",
-              title: agent.available ? `New ${agent.label} tab` : agent.reason,
-              onclick: () => agent.available && this.pick(agent.id),
-            },
-            [
-              el("span", { class: "menu-label" }, [agent.label, agent.version ? el("span", { class: "menu-version" }, ` ${agent.version}`) : null]),
-              agent.available ? (agent.id === "shell" ? el("kbd", {}, "Ctrl+Shift+T") : null) : el("span", { class: "menu-reason" }, agent.reason ?? "not available"),
-            ],
-          ),
-        )
-      : [el("div", { class: "menu-note", role: "none" }, error ? `Agents unavailable: ${error}` : "Checking agent CLIs…")];
-    this.menu.replaceChildren(...items);
+    this.agents = agents;
+    this.error = error;
+    this.render();
+  }
+
+  /** @param {{agents?: Record<string, {route, model, default, models}>}|undefined} info GET /api/models */
+  setModels(info) {
+    const agents = info && typeof info.agents === "object" && info.agents ? info.agents : {};
+    if (JSON.stringify(agents) === JSON.stringify(this.models)) return;
+    this.models = agents;
+    this.render();
+  }
+
+  render() {
+    const focused = document.activeElement?.closest?.("#agent-menu [role=menuitem]");
+    const key = focused ? `${focused.dataset.agent}|${focused.dataset.model ?? ""}` : undefined;
+    const items = this.agents
+      ? this.agents.flatMap((agent) => [this.agentItem(agent), ...(agent.available ? this.modelItems(agent) : [])])
+      : [el("div", { class: "menu-note", role: "none" }, this.error ? `Agents unavailable: ${this.error}` : "Checking agent CLIs…")];
+    this.menu.replaceChildren(...items, ...(this.agents ? this.resumeGroup() : []));
+    if (key) this.items().find((i) => `${i.dataset.agent}|${i.dataset.model ?? ""}` === key)?.focus();
+  }
+
+  agentItem(agent) {
+    const models = this.models[agent.id];
+    const using = models?.route === "gateway" && models.model ? ` with ${shortModel(models.model)}` : "";
+    return el(
+      "button",
+      {
+        type: "button",
+        role: "menuitem",
+        class: "menu-item",
+        "data-agent": agent.id,
+        "aria-disabled": agent.available ? undefined : "true",
+        title: agent.available ? `New ${agent.label} tab${using}${models?.route === "own" ? " (your own CLI configuration)" : ""}` : agent.reason,
+        onclick: () => agent.available && this.pick(agent.id),
+      },
+      [
+        el("span", { class: "menu-label" }, [agent.label, agent.version ? el("span", { class: "menu-version" }, ` ${agent.version}`) : null]),
+        agent.available ? (agent.id === "shell" ? el("kbd", {}, "Ctrl+Shift+T") : null) : el("span", { class: "menu-reason" }, agent.reason ?? "not available"),
+      ],
+    );
+  }
+
+  /** One item per model the agent offers, when there is a choice to make. */
+  modelItems(agent) {
+    const models = this.models[agent.id];
+    if (!models || models.route !== "gateway" || !Array.isArray(models.models) || models.models.length < 2) return [];
+    return models.models.slice(0, 30).map((model) =>
+      el(
+        "button",
+        {
+          type: "button",
+          role: "menuitem",
+          class: "menu-item menu-model",
+          "data-agent": agent.id,
+          "data-model": model,
+          "aria-current": model === models.model ? "true" : undefined,
+          title: `New ${agent.label} tab with ${model}`,
+          onclick: () => this.pick(agent.id, model),
+        },
+        [
+          el("span", { class: "menu-label" }, [model === models.model ? "✓ " : "", shortModel(model)]),
+          model === models.default ? el("span", { class: "menu-version" }, "default") : null,
+        ],
+      ),
+    );
   }
 
   items() {
@@ -59,6 +113,8 @@ export class AgentMenu {
   }
 
   open() {
+    // The models may have changed (a new token, another workspace listing): ask again, draw when it answers.
+    this.loadModels?.().then((info) => this.setModels(info), () => undefined);
     this.menu.hidden = false;
     this.button.setAttribute("aria-expanded", "true");
     (this.items().find((i) => !i.hasAttribute("aria-disabled")) ?? this.items()[0])?.focus();
@@ -71,7 +127,7 @@ export class AgentMenu {
    * /api/agents/:id/conversations), newest first; picking one opens a tab that resumes it.
    */
   async showConversations() {
-    const agents = this.agents.filter((a) => a.available && a.id !== "shell");
+    const agents = (this.agents ?? []).filter((a) => a.available && a.id !== "shell");
     const lists = await Promise.all(
       agents.map((agent) =>
         api("GET", `api/agents/${encodeURIComponent(agent.id)}/conversations`)
@@ -80,9 +136,15 @@ export class AgentMenu {
       ),
     );
     const recent = lists.flat().sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)).slice(0, 8);
-    this.menu.querySelector(".menu-resume")?.remove();
-    if (this.menu.hidden || recent.length === 0) return;
-    const items = recent.map((c) =>
+    if (JSON.stringify(recent) === JSON.stringify(this.recent ?? [])) return;
+    this.recent = recent;
+    this.render();
+  }
+
+  /** The "Resume a conversation" group render() draws under the agents. */
+  resumeGroup() {
+    if (!this.recent?.length) return [];
+    const items = this.recent.map((c) =>
       el(
         "button",
         {
@@ -91,15 +153,17 @@ export class AgentMenu {
           class: "menu-item",
           "data-resume": c.id,
           title: `Resume this ${c.agent.label} conversation (${new Date(c.updatedAt).toLocaleString()})`,
-          onclick: () => this.pick(c.agent.id, { resume: c.id }),
+          onclick: () => this.pick(c.agent.id, undefined, { resume: c.id }),
         },
         [el("span", { class: "menu-label" }, `${c.agent.label}: ${c.title}`), el("span", { class: "menu-version" }, ` ${timeAgo(c.updatedAt)}`)],
       ),
     );
-    this.menu.append(el("div", { class: "menu-resume", role: "group", "aria-label": "Resume a conversation" }, [
-      el("div", { class: "menu-note", role: "none" }, "Resume a conversation"),
-      ...items,
-    ]));
+    return [
+      el("div", { class: "menu-resume", role: "group", "aria-label": "Resume a conversation" }, [
+        el("div", { class: "menu-note", role: "none" }, "Resume a conversation"),
+        ...items,
+      ]),
+    ];
   }
 
   close(focusButton = true) {
@@ -110,9 +174,9 @@ export class AgentMenu {
     if (focusButton) this.button.focus();
   }
 
-  pick(id, options) {
+  pick(id, model, options) {
     this.close(false);
-    this.onPick(id, options);
+    this.onPick(id, model, options);
   }
 
   onKey(event) {
@@ -127,6 +191,11 @@ export class AgentMenu {
     else return;
     event.preventDefault();
   }
+}
+
+/** A model id without its catalog and schema (system.ai.claude-opus-4-7 -> claude-opus-4-7). */
+function shortModel(model) {
+  return String(model).replace(/^[^.]+\.[^.]+\./, "");
 }
 
 /** "5 min ago", "3 h ago", or the date. */

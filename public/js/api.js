@@ -42,10 +42,14 @@ export async function optional(url) {
 /** The sessions API (src/routes/sessions.ts). */
 export const sessions = {
   list: () => api("GET", "api/sessions"),
+  /** extra: {model} (the picker's choice), {resume} (a conversation from GET /api/agents/:id/conversations). */
   create: (agent, cols, rows, extra = {}) => api("POST", "api/sessions", { agent, cols, rows, ...extra }),
   remove: (id) => api("DELETE", `api/sessions/${encodeURIComponent(id)}`),
   socketUrl: (id) => new URL(`api/sessions/${encodeURIComponent(id)}/ws`, location.href.replace(/^http/, "ws")).href,
 };
+
+/** GET /api/models: the route and, per agent, the model in use and the models offered. */
+export const models = () => api("GET", "api/models");
 
 /** GET /api/agents: [{id, label, available, reason?, version?}]. */
 export const agents = () => api("GET", "api/agents");

@@ -74,16 +74,44 @@ export class StatusBar {
     this.email.node.title = res.ok ? `Signed in${res.value?.mode ? ` (${res.value.mode} mode)` : ""}` : "Not available on this gateway yet";
   }
 
-  /** The model route in use (GET /api/models): how the agents' model calls leave the gateway. */
+  /**
+   * The model route in use (GET /api/models): how the agents' model calls leave the gateway, whether the
+   * workspace's models could be listed (a refused token or a missing grant shows here), and each agent's model.
+   */
   renderModels(res) {
-    const names = { gateway: "AI Gateway (configured)", "ai-gateway": "AI Gateway", serving: "serving endpoints", none: "no route" };
-    const route = res.ok ? res.value?.route : undefined;
-    this.models.value.textContent = typeof route === "string" ? (names[route] ?? route) : "-";
-    const m = res.ok ? res.value?.models : undefined;
-    this.models.node.title = res.ok
-      ? [`Model calls: ${res.value?.baseUrl ?? "nowhere (set DATABRICKS_HOST)"}`, `signed with the ${res.value?.auth === "app" ? "app's credentials" : "owner's token"}`,
-         m ? `Claude ${m.anthropic}, Codex ${m.codex}, Gemini ${m.gemini}` : ""].filter(Boolean).join("\n")
-      : "Not available on this gateway yet";
+    const names = {
+      gateway: "AI Gateway (configured)",
+      "ai-gateway-v2": "AI Gateway v2",
+      "ai-gateway": "AI Gateway",
+      serving: "serving endpoints",
+      none: "own CLI config",
+    };
+    const info = res.ok ? res.value : undefined;
+    const route = info?.route;
+    const discovery = info?.discovery;
+    const problem = ["unauthorized", "forbidden", "failed"].includes(discovery?.state);
+    this.models.value.textContent = typeof route === "string" ? `${names[route] ?? route}${problem ? " !" : ""}` : "-";
+    this.models.node.classList.toggle("warn", problem);
+    if (!res.ok) {
+      this.models.node.title = "Not available on this gateway yet";
+      return;
+    }
+    const labels = { claude: "Claude", codex: "Codex", gemini: "Gemini" };
+    const agents = Object.entries(labels).map(([id, label]) => {
+      const agent = info?.agents?.[id];
+      if (!agent) return "";
+      if (agent.route === "own") return `${label}: your own CLI configuration`;
+      const offered = Array.isArray(agent.models) && agent.models.length > 1 ? ` (${agent.models.length} offered)` : "";
+      return `${label} ${agent.model}${offered}`;
+    });
+    this.models.node.title = [
+      route === "none" ? "No workspace: agent tabs use each CLI's own login or API keys" : `Model calls: ${info?.baseUrl ?? "-"}`,
+      route === "none" ? "" : `signed with the ${info?.auth === "app" ? "app's credentials" : "owner's token"}`,
+      discovery?.message ? `${discovery.stale ? "Last listing failed (the previous list is used): " : ""}${discovery.message}` : "",
+      ...agents,
+    ]
+      .filter(Boolean)
+      .join("\n");
   }
 
   /** True when GET /api/token says there is no usable token. */

@@ -1,50 +1,49 @@
 import type { Logger } from "pino";
+import type { AgentModels } from "../models/families.js";
 import { writeClaudeConfig } from "./claude-config.js";
-import type { CliSettings } from "./cli-settings.js";
+import type { CliLaunch, CliSettings } from "./cli-settings.js";
 import { writeCodexConfig } from "./codex-config.js";
 import { writeGeminiConfig } from "./gemini-config.js";
+import type { AgentHomes } from "./homes.js";
 
-const WRITERS: Readonly<Record<string, (settings: CliSettings) => void>> = {
+/** The built-in agents the gateway configures, and how. */
+export const CLI_WRITERS: Readonly<Record<string, (settings: CliSettings) => CliLaunch>> = {
   claude: writeClaudeConfig,
   codex: writeCodexConfig,
   gemini: writeGeminiConfig,
 };
 
 export interface CliConfigOptions {
-  readonly home: string;
+  readonly homes: AgentHomes;
   readonly projectsDir: string;
-  readonly models: CliSettings["models"];
+  readonly userAgent: string;
   readonly logger: Logger;
 }
 
 /**
- * Writes the three CLIs' files (mode 0600, atomically) so each uses the model proxy with the local key: all of
- * them at start-up, and one again before its tab starts, trusting that tab's folder.
+ * Writes a built-in CLI's files under the gateway's own homes (mode 0600, atomically) before its tab
+ * starts, and says what the tab adds to the CLI's start (the switches that point it at those files).
  */
 export class CliConfig {
-  private target: { proxyUrl: string; localKey: string } | undefined;
   private readonly log: Logger;
 
   constructor(private readonly options: CliConfigOptions) {
     this.log = options.logger.child({ component: "cli-config" });
   }
 
-  /** Points every CLI at the proxy; called once the proxy listens. */
-  writeAll(target: { proxyUrl: string; localKey: string }): void {
-    this.target = target;
-    for (const agent of Object.keys(WRITERS)) this.prepare(agent, this.options.projectsDir);
-  }
-
-  /** Rewrites one built-in agent's files before its tab starts; other agents are left alone. */
-  prepare(agent: string, cwd: string): void {
-    const writer = WRITERS[agent];
-    if (!writer || !this.target) return;
-    const trusted = [...new Set([this.options.projectsDir, cwd])];
+  /**
+   * The tab's additions for a built-in agent, undefined for other agents, or an Error when the files cannot be
+   * written: the tab must not start then, or the CLI would quietly use the owner's own configuration.
+   */
+  prepare(agent: string, request: { cwd: string; model: string; models: AgentModels; proxyUrl: string; localKey: string }): CliLaunch | Error | undefined {
+    const writer = CLI_WRITERS[agent];
+    if (!writer) return undefined;
+    const trusted = [...new Set([this.options.projectsDir, request.cwd])];
     try {
-      writer({ home: this.options.home, models: this.options.models, trusted, ...this.target });
+      return writer({ ...request, homes: this.options.homes, trusted, userAgent: this.options.userAgent });
     } catch (error) {
-      // A tab still starts; the CLI then shows its own sign-in screen, and the log says why.
       this.log.error({ agent, err: error }, "cannot write the agent's configuration");
+      return error instanceof Error ? error : new Error(String(error));
     }
   }
 }

@@ -1,18 +1,21 @@
 import path from "node:path";
 import { parse, stringify } from "smol-toml";
 import { isPlainObject, readIfExists, writeFileAtomic } from "../atomic-file.js";
-import { mergeDotenv, PROXY_PREFIX, type CliSettings } from "./cli-settings.js";
+import { mergeDotenv, PROXY_PREFIX, type CliLaunch, type CliSettings } from "./cli-settings.js";
 
 type Table = Record<string, unknown>;
 
 /**
- * Codex: ~/.codex/config.toml is parsed and rewritten with only our keys set, because Codex adds tables of its
- * own ([tui], notices) that must survive; ~/.codex/.env holds the local key (re-read on every run).
+ * Codex for one gateway tab: CODEX_HOME is the gateway's own folder, so the owner's ~/.codex is never read
+ * or written. Its config.toml is parsed and rewritten with only our keys set, because Codex adds tables of
+ * its own ([tui], notices, MCP servers the owner adds in a tab) that must survive; .env there holds the
+ * local key (re-read on every run); `--model` picks this tab's model.
  */
-export function writeCodexConfig(settings: CliSettings): void {
-  const file = path.join(settings.home, ".codex", "config.toml");
+export function writeCodexConfig(settings: CliSettings): CliLaunch {
+  const home = settings.homes.codex.home;
+  const file = path.join(home, "config.toml");
   const config = parseToml(readIfExists(file));
-  config.model = settings.models.codex;
+  config.model = settings.models.codex.default;
   config.model_provider = "databricks";
   config.check_for_update_on_startup = false;
   const providers = table(config, "model_providers");
@@ -22,6 +25,7 @@ export function writeCodexConfig(settings: CliSettings): void {
     env_key: "OPENAI_API_KEY",
     // Codex speaks only the Responses API to custom providers.
     wire_api: "responses",
+    http_headers: { "User-Agent": settings.userAgent },
   });
   table(config, "analytics").enabled = false;
   table(config, "feedback").enabled = false;
@@ -30,7 +34,8 @@ export function writeCodexConfig(settings: CliSettings): void {
   const projects = table(config, "projects");
   for (const folder of settings.trusted) table(projects, folder).trust_level = "trusted";
   writeFileAtomic(file, stringify(config) + "\n");
-  mergeDotenv(path.join(settings.home, ".codex", ".env"), { OPENAI_API_KEY: settings.localKey });
+  mergeDotenv(path.join(home, ".env"), { OPENAI_API_KEY: settings.localKey });
+  return { env: { CODEX_HOME: home }, args: ["--model", settings.model] };
 }
 
 /** A broken config.toml is replaced rather than blocking every agent tab; Codex would refuse it anyway. */

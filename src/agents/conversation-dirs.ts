@@ -1,25 +1,14 @@
 import path from "node:path";
-
-/**
- * Per built-in agent, the directories holding its conversations and memory: the shape of agentDataDirs(config)
- * in src/agents/homes.ts (the model-routing work), which replaces this function at the merge. Until then the
- * defaults of the coupling note: the owner's own folders.
- */
-function dataDirs(config: { home: string }): Readonly<Record<"claude" | "codex" | "gemini", readonly string[]>> {
-  return {
-    claude: [path.join(config.home, ".claude"), path.join(config.home, ".claude.json")],
-    codex: [path.join(config.home, ".codex")],
-    gemini: [path.join(config.home, ".gemini")],
-  };
-}
+import type { Config } from "../config.js";
+import { agentDataDirs } from "./homes.js";
 
 /**
  * Where each agent keeps its conversations, as the gateway's tabs use them: the ONE list the resume menu reads.
  * Claude Code, Codex and Gemini CLI under their data folders (projects/, sessions/, tmp/); Pi and Copilot CLI in
  * the gateway's own folder for them (PI_CODING_AGENT_DIR, COPILOT_HOME).
  */
-export function conversationDirs(config: { home: string; stateDir: string }): Readonly<Record<string, string>> {
-  const data = dataDirs(config);
+export function conversationDirs(config: Pick<Config, "stateDir" | "home" | "databricks">): Readonly<Record<string, string>> {
+  const data = agentDataDirs(config);
   const agents = path.join(config.stateDir, "agents");
   return {
     claude: path.join(data.claude[0]!, "projects"),

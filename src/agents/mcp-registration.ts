@@ -41,10 +41,7 @@ export const MCP_WRITERS: Readonly<Record<string, (settings: AgentSettings) => L
   },
 };
 
-/**
- * The Gemini settings file the gateway writes for its tabs: ~/.gemini/settings.json today. When Gemini CLI gets a
- * gateway-own home (GEMINI_CLI_HOME under <STATE_DIR>/agents/gemini), this is the one line to change.
- */
+/** The Gemini settings file of the gateway's own Gemini home (GEMINI_CLI_HOME, src/agents/homes.ts). */
 export function geminiSettingsFile(settings: AgentSettings): string {
-  return path.join(settings.home, ".gemini", "settings.json");
+  return path.join(settings.dir, "home", ".gemini", "settings.json");
 }

@@ -3,8 +3,10 @@ import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
-import type { ModelRoute, Upstreams } from "./route.js";
 import { proxyError } from "./proxy-errors.js";
+import { FORMATS, geminiPath, jsonBody, readBody, requestedModel, type WireFormat } from "./proxy-request.js";
+import type { ModelRoute, Upstreams } from "./route.js";
+import { fixRequest } from "./wire-fixes.js";
 
 /** Hop-by-hop headers, and every header that could carry the caller's key, are not forwarded. */
 const DROPPED_REQUEST_HEADERS = new Set([
@@ -21,27 +23,38 @@ const DROPPED_REQUEST_HEADERS = new Set([
   "x-api-key",
   "x-goog-api-key",
   "cookie",
+  "user-agent",
+  "content-length",
 ]);
 const DROPPED_RESPONSE_HEADERS = new Set(["connection", "keep-alive", "transfer-encoding", "trailer", "upgrade", "set-cookie"]);
 /** A stream idle this long is dead; model answers can pause for a while between events, never this long. */
 const UPSTREAM_IDLE_MS = 10 * 60_000;
 
+/** What the proxy forwards to, looked up per request (calls made while the models are listed wait for it). */
+export interface ProxyTarget {
+  readonly route: ModelRoute;
+  /** Every model the workspace lists (Unity AI Gateway v2); empty: not known, so not checked. */
+  readonly listed: readonly string[];
+  /** Gemini CLI's own Google model names go to these (see geminiPath). */
+  readonly models: { readonly gemini: { readonly default: string; readonly flash: string } };
+}
+
 export interface ModelProxyOptions {
-  /** The route in use; awaited per request, so calls made while the route is being chosen wait for it. */
-  readonly route: () => Promise<ModelRoute>;
+  readonly target: () => Promise<ProxyTarget>;
   /** The Authorization header for upstream calls (the owner's current token as a Bearer), or undefined. */
   readonly credential: () => Promise<string | undefined>;
   /** What a CLI is told when there is no credential. */
   readonly noCredentialMessage?: string;
-  /** The serving endpoint for Gemini CLI's internal calls to Google model names (see geminiPath). */
-  readonly geminiModel?: string;
+  /** Sent as the User-Agent of every upstream call, before the CLI's own. */
+  readonly userAgent: string;
   readonly logger: Logger;
 }
 
 /**
  * The loopback-only model proxy the agent CLIs use as their base URL: it checks the per-start local key,
  * replaces it with the owner's current credential, and streams the upstream answer through unbuffered.
- * Paths: /anthropic/..., /openai/..., /gemini/... map to the chosen route's upstream for that wire format.
+ * Paths: /anthropic/..., /openai/..., /gemini/..., /mlflow/... map to the chosen route's upstream for that
+ * wire format. On Unity AI Gateway v2 a model the workspace does not list is refused here, readably.
  */
 export class ModelProxy {
   /** The only key the CLIs' files hold; a new one every start. */
@@ -96,14 +109,15 @@ export class ModelProxy {
     const url = URL.canParse(`http://proxy${raw}`) && raw.startsWith("/") ? new URL(`http://proxy${raw}`) : undefined;
     if (!url) return proxyError(res, "openai", 400, "Not a valid request path.");
     const [, prefix = "", ...rest] = url.pathname.split("/");
-    const format = (["anthropic", "openai", "gemini"] as const).find((f) => f === prefix);
-    if (!format) return proxyError(res, "openai", 404, `Nothing at ${url.pathname}: use /anthropic, /openai or /gemini.`);
+    const format = FORMATS.find((f) => f === prefix);
+    if (!format) return proxyError(res, "openai", 404, `Nothing at ${url.pathname}: use /anthropic, /openai, /gemini or /mlflow.`);
     if (!this.hasLocalKey(req, url)) {
       return proxyError(res, format, 401, "The model proxy refused the key: restart the agent tab (the gateway restarted).");
     }
     url.searchParams.delete("key");
-    const route = await this.options.route();
-    if (!route.upstreams) {
+    const target = await this.options.target();
+    const { upstreams } = target.route;
+    if (!upstreams) {
       return proxyError(res, format, 502, "No model route: set DATABRICKS_HOST (or DATABRICKS_GATEWAY_HOST) for the gateway.");
     }
     const credential = await this.options.credential();
@@ -111,27 +125,44 @@ export class ModelProxy {
       const message = this.options.noCredentialMessage ?? "No Databricks token: paste a personal access token on the gateway's page.";
       return proxyError(res, format, 401, message);
     }
+    const body = await readBody(req);
+    if (!body) return proxyError(res, format, 413, "The request is larger than the model proxy accepts (64 MB).");
     let tail = rest.length ? "/" + rest.join("/") : "";
-    if (format === "gemini" && this.options.geminiModel) tail = geminiPath(tail, this.options.geminiModel);
-    const target = new URL(upstreamBase(route.upstreams, format) + tail + url.search);
+    if (format === "gemini") tail = geminiPath(tail, target.models.gemini);
+    const json = jsonBody(body, header(req, "content-type"));
+    const model = requestedModel(format, tail, json);
+    if (model !== undefined && target.listed.length > 0 && !target.listed.includes(model)) {
+      const more = target.listed.length > 20 ? ` and ${target.listed.length - 20} more` : "";
+      const message = `The model "${model.slice(0, 200)}" is not served by this workspace. Served: ${target.listed.slice(0, 20).join(", ")}${more}.`;
+      return proxyError(res, format, 400, message);
+    }
+    const fixes = json ? fixRequest(format, json) : [];
+    const sent = fixes.length > 0 ? Buffer.from(JSON.stringify(json)) : body;
+    const dest = new URL(upstreamBase(upstreams, format) + tail + url.search);
     const done = (status: number | string) =>
-      this.log.info({ method: req.method, format, path: target.pathname, status, ms: Math.round(performance.now() - started) }, "model call");
-    this.forward(req, res, target, credential, format, done);
+      this.log.info(
+        { method: req.method, format, path: dest.pathname, model, status, ms: Math.round(performance.now() - started), ...(fixes.length ? { fixes } : {}) },
+        "model call",
+      );
+    this.forward(req, res, { target: dest, credential, format, body: sent }, done);
   }
 
   private forward(
     req: http.IncomingMessage,
     res: http.ServerResponse,
-    target: URL,
-    credential: string,
-    format: keyof Upstreams,
+    call: { target: URL; credential: string; format: WireFormat; body: Buffer },
     done: (status: number | string) => void,
   ): void {
+    const { target, credential, format, body } = call;
     const headers: http.OutgoingHttpHeaders = {};
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined && !DROPPED_REQUEST_HEADERS.has(name)) headers[name] = value;
     }
     headers.authorization = credential;
+    headers["user-agent"] = [this.options.userAgent, header(req, "user-agent")].filter(Boolean).join(" ");
+    // Unity AI Gateway serves Claude Code's calls in its coding-agent mode only when asked to.
+    if (format === "anthropic") headers["x-databricks-use-coding-agent-mode"] = "true";
+    if (req.method !== "GET" && req.method !== "HEAD") headers["content-length"] = String(body.length);
     const secure = target.protocol === "https:";
     const upstream = (secure ? https : http).request(target, {
       method: req.method,
@@ -161,7 +192,7 @@ export class ModelProxy {
     res.on("close", () => {
       if (!res.writableFinished) upstream.destroy();
     });
-    req.pipe(upstream);
+    upstream.end(req.method === "GET" || req.method === "HEAD" ? undefined : body);
   }
 
   private hasLocalKey(req: http.IncomingMessage, url: URL): boolean {
@@ -173,16 +204,7 @@ export class ModelProxy {
   }
 }
 
-/**
- * Gemini CLI calls some fixed Google models of its own (a "flash-lite" for summaries and routing), which a
- * workspace does not serve under those names: a Google model name (gemini-…) goes to the configured endpoint.
- * Workspace endpoint names (databricks-gemini-…, or any other) pass unchanged, so /model still works.
- */
-export function geminiPath(tail: string, model: string): string {
-  return tail.replace(/\/models\/gemini-[^/:]*(?=:)/, `/models/${encodeURIComponent(model)}`);
-}
-
-function upstreamBase(upstreams: Upstreams, format: keyof Upstreams): string {
+function upstreamBase(upstreams: Upstreams, format: WireFormat): string {
   return upstreams[format].replace(/\/+$/, "");
 }
 

@@ -1,11 +1,23 @@
-/** Which way model calls leave the gateway. */
-export type RouteKind = "gateway" | "ai-gateway" | "serving" | "none";
+/**
+ * Which way model calls leave the gateway: DATABRICKS_GATEWAY_HOST when set; else Unity AI Gateway v2 on the
+ * workspace origin when the workspace lists model services; else its serving endpoints (older workspaces,
+ * or a listing that failed: then GET /api/models and the status bar say why); else none.
+ */
+import type { DiscoveryState } from "./discovery.js";
 
-/** The upstream base URL per wire format, as each CLI would use it without the proxy. */
+/** gateway: DATABRICKS_GATEWAY_HOST; ai-gateway-v2: <host>/ai-gateway; serving: <host>/serving-endpoints. */
+export type RouteKind = "gateway" | "ai-gateway-v2" | "serving" | "none";
+
+/** The upstream base URL per wire format, as each client would use it without the proxy. */
 export interface Upstreams {
+  /** Anthropic Messages; the client adds /v1/messages. */
   readonly anthropic: string;
+  /** OpenAI Responses (Codex); the client adds /responses. */
   readonly openai: string;
+  /** Gemini; the client adds /v1beta/models/… */
   readonly gemini: string;
+  /** OpenAI chat completions for OpenAI-compatible clients; the client adds /chat/completions. */
+  readonly mlflow: string;
 }
 
 /** The route in use: GET /api/models reports it. */
@@ -16,58 +28,34 @@ export interface ModelRoute {
   readonly upstreams: Upstreams | null;
 }
 
-/** Whether a URL answers at all within the signal's time; injectable so tests never leave loopback. */
-export type Probe = (url: string, signal: AbortSignal) => Promise<boolean>;
-
-/** How long the AI Gateway probe may take before the direct serving endpoints are used. */
-export const PROBE_TIMEOUT_MS = 2000;
-
-export interface RouteOptions {
+/** Chooses the route from the settings and the last model-services discovery (undefined: not run yet). */
+export function chooseModelRoute(options: {
   readonly gatewayHost: string | undefined;
-  readonly workspaceId: string | undefined;
   readonly host: string | undefined;
-  readonly probe: Probe;
-  readonly timeoutMs?: number;
-}
-
-/**
- * Chooses the model route: DATABRICKS_GATEWAY_HOST when set; else the workspace's AI Gateway when a quick probe
- * reaches it; else the direct serving endpoints under DATABRICKS_HOST; else none.
- */
-export async function chooseModelRoute(options: RouteOptions): Promise<ModelRoute> {
-  if (options.gatewayHost) return gatewayRoute("gateway", options.gatewayHost);
-  if (options.workspaceId && /^[0-9A-Za-z-]{1,64}$/.test(options.workspaceId)) {
-    const url = `https://${options.workspaceId}.ai-gateway.cloud.databricks.com`;
-    const signal = AbortSignal.timeout(options.timeoutMs ?? PROBE_TIMEOUT_MS);
-    const reached = await Promise.race([
-      options.probe(url, signal).catch(() => false),
-      new Promise<false>((resolve) => signal.addEventListener("abort", () => resolve(false), { once: true })),
-    ]);
-    if (reached) return gatewayRoute("ai-gateway", url);
-  }
-  if (options.host) {
-    const serving = `${options.host}/serving-endpoints`;
+  readonly discovery: DiscoveryState | undefined;
+}): ModelRoute {
+  if (options.gatewayHost) {
+    const root = options.gatewayHost.replace(/\/+$/, "");
     return {
-      kind: "serving",
-      baseUrl: options.host,
-      upstreams: { anthropic: `${serving}/anthropic`, openai: serving, gemini: `${serving}/google` },
+      kind: "gateway",
+      baseUrl: root,
+      upstreams: { anthropic: `${root}/anthropic`, openai: `${root}/openai/v1`, gemini: `${root}/gemini`, mlflow: `${root}/mlflow/v1` },
     };
   }
-  return { kind: "none", baseUrl: null, upstreams: null };
-}
-
-function gatewayRoute(kind: "gateway" | "ai-gateway", base: string): ModelRoute {
-  const root = base.replace(/\/+$/, "");
+  if (!options.host) return { kind: "none", baseUrl: null, upstreams: null };
+  const host = options.host.replace(/\/+$/, "");
+  if (options.discovery === "ok") {
+    const v2 = `${host}/ai-gateway`;
+    return {
+      kind: "ai-gateway-v2",
+      baseUrl: host,
+      upstreams: { anthropic: `${v2}/anthropic`, openai: `${v2}/codex/v1`, gemini: `${v2}/gemini`, mlflow: `${v2}/mlflow/v1` },
+    };
+  }
+  const serving = `${host}/serving-endpoints`;
   return {
-    kind,
-    baseUrl: root,
-    upstreams: { anthropic: `${root}/anthropic`, openai: `${root}/openai/v1`, gemini: `${root}/gemini` },
+    kind: "serving",
+    baseUrl: host,
+    upstreams: { anthropic: `${serving}/anthropic`, openai: serving, gemini: `${serving}/google`, mlflow: serving },
   };
 }
-
-/** The real probe: any HTTP answer below 500 means the gateway exists; network errors and timeouts do not. */
-export const httpProbe: Probe = async (url, signal) => {
-  const res = await fetch(url, { method: "HEAD", signal, redirect: "manual" });
-  await res.body?.cancel();
-  return res.status < 500;
-};

@@ -4,6 +4,7 @@ import { Router } from "express";
 import { z } from "zod";
 import type { AgentCatalogue } from "../agents.js";
 import { HttpError } from "../http-error.js";
+import { shortName } from "../models/families.js";
 import { MAX_SIZE, MIN_SIZE } from "../sessions/protocol.js";
 import type { SessionManager } from "../sessions/session-manager.js";
 import { parseBody } from "./validate.js";
@@ -14,6 +15,8 @@ const createBody = z.strictObject({
   cols: size.optional(),
   rows: size.optional(),
   cwd: z.string().min(1).max(4096).optional(),
+  /** A model the agent offers (GET /api/models); without it the remembered choice or the default. */
+  model: z.string().min(1).max(200).optional(),
   /** A conversation id from GET /api/agents/:id/conversations, to resume it. */
   resume: z.string().min(1).max(128).optional(),
 });
@@ -32,7 +35,7 @@ export interface SessionRoutesOptions {
 export function createSessionRoutes({ sessions, agents, projectsDir, env, resume }: SessionRoutesOptions): Router {
   const router = Router();
 
-  router.post("/api/sessions", (req, res) => {
+  router.post("/api/sessions", async (req, res) => {
     const body = parseBody(createBody, req.body);
     const agent = agents.get(body.agent);
     if (!agent) throw new HttpError(400, "unknown_agent", `There is no agent "${body.agent}".`);
@@ -43,13 +46,25 @@ export function createSessionRoutes({ sessions, agents, projectsDir, env, resume
     if (body.resume !== undefined && !resumed) {
       throw new HttpError(400, "unknown_conversation", `${agent.label} has no conversation "${body.resume}" in that folder.`);
     }
+    const setup = await agents.prepare(agent, cwd, body.model);
+    if (!setup.ok) throw new HttpError(setup.status, setup.status === 400 ? "unknown_model" : "agent_config_failed", setup.message);
+    // The resume arguments go last: after the gateway's switches (`codex -c … resume <id>`).
+    const launch = resumed ? { env: {}, ...setup.launch, args: [...(setup.launch?.args ?? []), ...resumed] } : setup.launch;
     const session = sessions.create({
-      agent,
-      launch: agents.launch(agent, cwd, env(), { args: resumed }),
+      // The tab's title names the model it runs with.
+      agent: setup.model ? { ...agent, label: `${agent.label} · ${shortName(setup.model)}` } : agent,
+      launch: agents.launch(agent, cwd, env(), launch),
       cols: body.cols ?? 80,
       rows: body.rows ?? 24,
     });
-    res.status(201).json({ id: session.id, agent: session.agent, pid: session.pid, createdAt: session.createdAt.toISOString() });
+    res.status(201).json({
+      id: session.id,
+      agent: session.agent,
+      pid: session.pid,
+      createdAt: session.createdAt.toISOString(),
+      title: session.title,
+      ...(setup.model ? { model: setup.model } : {}),
+    });
   });
 
   router.get("/api/sessions", (_req, res) => {

@@ -226,7 +226,7 @@ describe("page features in Chromium", { timeout: 60_000 }, () => {
     const value = (id: string) => page.locator(`#${id} .status-value`).innerText();
     const models = await gw.api("GET", "/api/models");
     expect(models.status).toBe(200);
-    const labels: Record<string, string> = { gateway: "AI Gateway (configured)", "ai-gateway": "AI Gateway", serving: "serving endpoints", none: "no route" };
+    const labels: Record<string, string> = { gateway: "AI Gateway (configured)", "ai-gateway-v2": "AI Gateway v2", serving: "serving endpoints", none: "own CLI config" };
     await expect.poll(() => value("status-models")).toBe(labels[models.body.route]);
     const sync = await gw.api("GET", "/api/sync");
     if (sync.status === 200 && sync.body.length === 0) await expect.poll(() => value("status-sync")).toBe("no repositories");

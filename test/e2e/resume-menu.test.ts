@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeModelServing, type FakeModelServing } from "../fakes/model-serving.js";
+import { READY } from "../helpers/agent-tab.js";
 import { launchBrowser, type TestBrowser } from "../helpers/browser.js";
 import { startGateway, type TestGateway } from "../helpers/gateway.js";
 import { ScreenMirror } from "../helpers/screen.js";
@@ -30,7 +31,7 @@ describe("resuming from the + menu in Chromium", { timeout: 180_000 }, () => {
     const first = await gw.createSession({ agent: "claude", cols: 120, rows: 40 });
     const client = await gw.connect(first);
     const screen = new ScreenMirror(client, 120, 40);
-    await screen.waitFor(/\? for shortcuts/, 60_000);
+    await screen.waitFor(READY, 60_000);
     client.input("say ping-alpha");
     await screen.waitFor("say ping-alpha", 10_000);
     await new Promise((resolve) => setTimeout(resolve, 300));

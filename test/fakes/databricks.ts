@@ -7,6 +7,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { FakeWorkspace, apiError, type FakeReply, type WorkspaceEntry } from "./databricks-workspace.js";
+import { MODEL_SERVICES_PATH, SERVING_ENDPOINTS_PATH, listModelServices, listServingEndpoints } from "./databricks-models.js";
 import { MALFORMED, appBody, defaultErrorBody, hex, matches, parseBody, send, splitOnce, tokenInfo } from "./databricks-wire.js";
 
 /** A personal access token the fake knows. */
@@ -46,6 +47,13 @@ export interface FakeDatabricks {
   readonly requests: FakeRequest[];
   /** The workspace, keyed by absolute path. */
   readonly workspace: Map<string, WorkspaceEntry>;
+  /**
+   * The workspace's model services (Unity AI Gateway v2), as `system.ai.<model>` ids; undefined (the
+   * default): the listing answers 404, a workspace without v2.
+   */
+  modelServices: string[] | undefined;
+  /** GET /api/2.0/serving-endpoints lists these endpoint names (default none). */
+  servingEndpoints: string[];
   /** GET /api/2.0/apps/{name} -> { name, creator, ... }. */
   setApp(name: string, creator: string): void;
   /** A PAT the "user pasted"; returns its value. */
@@ -78,6 +86,7 @@ export async function startFakeDatabricks(): Promise<FakeDatabricks> {
   const workspace = new FakeWorkspace();
   const userIds = new Map<string, string>();
   let url = "";
+  const models: { services: string[] | undefined; endpoints: string[] } = { services: undefined, endpoints: [] };
 
   const userId = (userName: string) => {
     if (!userIds.has(userName)) userIds.set(userName, String(4_000_000_000_000 + userIds.size * 7919));
@@ -152,6 +161,8 @@ export async function startFakeDatabricks(): Promise<FakeDatabricks> {
       return { status: 200, body: appBody(name, found, clientId, url) };
     }
     const key = `${method} ${route}`;
+    if (key === `GET ${MODEL_SERVICES_PATH}`) return listModelServices(query, models.services);
+    if (key === `GET ${SERVING_ENDPOINTS_PATH}`) return listServingEndpoints(models.endpoints);
     if (key === "GET /api/2.0/preview/scim/v2/Me") {
       return {
         status: 200,
@@ -233,6 +244,18 @@ export async function startFakeDatabricks(): Promise<FakeDatabricks> {
     tokens,
     requests,
     workspace: workspace.entries,
+    get modelServices() {
+      return models.services;
+    },
+    set modelServices(services) {
+      models.services = services;
+    },
+    get servingEndpoints() {
+      return models.endpoints;
+    },
+    set servingEndpoints(names) {
+      models.endpoints = names;
+    },
     setApp(name, creator) {
       apps.set(name, { creator, createdAt: apps.get(name)?.createdAt ?? Date.now() });
     },

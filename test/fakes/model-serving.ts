@@ -8,6 +8,11 @@ export interface ModelCall {
   readonly query: string;
   readonly format: "anthropic" | "openai" | "gemini" | "other";
   readonly authorization: string | undefined;
+  readonly headers: http.IncomingHttpHeaders;
+  /** The model asked for: in the body, or in Gemini's path. */
+  readonly model: string | undefined;
+  /** The HTTP status the fake answered with. */
+  status?: number;
   readonly body: any;
 }
 
@@ -28,6 +33,14 @@ export interface FakeModelServingOptions {
   readonly forwardTo?: string;
   /** Whether a bearer token may call the models (e.g. a live, unrevoked PAT of the fake workspace); default any. */
   readonly authorize?: (token: string) => boolean;
+  /**
+   * "v2": a Unity AI Gateway v2 workspace: model calls only under /ai-gateway/{anthropic, codex/v1, gemini,
+   * mlflow/v1} and only for the listed models (404 elsewhere, as the real one answers for system.ai models).
+   * "serving": only /serving-endpoints/..., for the named endpoints. "any" (default): every shape, any model.
+   */
+  readonly mode?: "any" | "v2" | "serving";
+  /** v2: the listed model services (system.ai.* ids); serving: the endpoint names. Read per request. */
+  readonly models?: () => readonly string[];
 }
 
 /**
@@ -66,9 +79,14 @@ export async function startFakeModelServing(options: FakeModelServingOptions = {
       query: url.search,
       format: formatOf(url.pathname),
       authorization: req.headers.authorization,
+      headers: req.headers,
+      model: /\/models\/([^/:]+):/.exec(url.pathname)?.[1] ?? (typeof body?.model === "string" ? body.model : undefined),
       body,
     };
     calls.push(call);
+    res.on("finish", () => (call.status = res.statusCode));
+    const refusal = shapeRefusal(options, call);
+    if (refusal) return json(res, 404, { error_code: "ENDPOINT_NOT_FOUND", message: refusal });
     if (req.method === "HEAD") return void res.writeHead(200).end();
     if (req.method !== "POST") return json(res, 404, { error_code: "ENDPOINT_NOT_FOUND", message: `No ${url.pathname}` });
     const bearer = /^Bearer (\S+)$/.exec(call.authorization ?? "")?.[1];
@@ -78,7 +96,10 @@ export async function startFakeModelServing(options: FakeModelServingOptions = {
     if (options.authorize && !options.authorize(bearer)) {
       return json(res, 403, { error_code: "PERMISSION_DENIED", message: "Invalid access token." });
     }
+    const invalid = options.mode && options.mode !== "any" ? refusedShape(call) : undefined;
+    if (invalid) return json(res, 400, { error_code: "BAD_REQUEST", message: invalid });
     const answer = fake.answer(call);
+    if (url.pathname.endsWith("/chat/completions")) return chat(res, body, answer);
     if (url.pathname.endsWith("/v1/messages/count_tokens")) return json(res, 200, { input_tokens: 12 });
     if (url.pathname.endsWith("/v1/messages")) return anthropic(res, body, answer);
     if (url.pathname.endsWith("/responses")) return openai(res, body, answer);
@@ -93,9 +114,27 @@ export async function startFakeModelServing(options: FakeModelServingOptions = {
   return fake;
 }
 
-/** Model calls at the Databricks URL shapes: serving endpoints, or an AI Gateway's per-provider roots. */
+/** Model calls at the Databricks URL shapes: serving endpoints, Unity AI Gateway v2, or a gateway's per-provider roots. */
 function isModelPath(pathname: string): boolean {
-  return /^\/(serving-endpoints|anthropic|openai|gemini)(\/|$)/.test(pathname);
+  return /^\/(serving-endpoints|ai-gateway|anthropic|openai|gemini)(\/|$)/.test(pathname);
+}
+
+/** Why a v2-only or serving-only workspace answers 404 to this call, or undefined when it serves it. */
+function shapeRefusal(options: FakeModelServingOptions, call: ModelCall): string | undefined {
+  const mode = options.mode ?? "any";
+  if (mode === "any") return undefined;
+  const listed = options.models?.() ?? [];
+  if (mode === "v2") {
+    const v2 = /^\/ai-gateway\/(anthropic\/v1\/messages(\/count_tokens)?|codex\/v1\/responses|gemini\/v1beta\/models\/[^/]+|mlflow\/v1\/chat\/completions)$/;
+    if (call.method === "HEAD" && /^\/ai-gateway\/anthropic\/?$/.test(call.path)) return undefined;
+    if (!v2.test(call.path)) return `No API found for '${call.method} ${call.path}'`;
+  } else if (!call.path.startsWith("/serving-endpoints/")) {
+    return `No API found for '${call.method} ${call.path}'`;
+  } else if (call.method === "HEAD") {
+    return undefined;
+  }
+  if (call.model === undefined || !listed.includes(call.model)) return `The model ${String(call.model)} does not exist or is not served here.`;
+  return undefined;
 }
 
 function forward(target: string, req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): void {
@@ -114,9 +153,47 @@ function defaultAnswer(call: ModelCall): string {
   return last ? `pong-${last[1]}` : "The fake model answered.";
 }
 
+/**
+ * Request shapes Databricks' routes refuse with 400 although the provider's own API takes them (see
+ * shared notes): empty text content blocks and tools[].eager_input_streaming on Anthropic Messages;
+ * `store` and tools[].function.strict on the mlflow chat completions route.
+ */
+function refusedShape(call: ModelCall): string | undefined {
+  const body = call.body;
+  if (!body || typeof body !== "object") return undefined;
+  if (call.format === "anthropic") {
+    const blocks = [...(Array.isArray(body.system) ? body.system : []), ...(body.messages ?? []).flatMap((m: any) => (Array.isArray(m?.content) ? m.content : []))];
+    if (blocks.some((b: any) => b?.type === "text" && b.text === "")) return "messages: text content blocks must be non-empty";
+    if ((body.tools ?? []).some((t: any) => t && "eager_input_streaming" in t)) return "tools.0.eager_input_streaming: Extra inputs are not permitted";
+  }
+  if (call.path.endsWith("/chat/completions")) {
+    if ("store" in body) return "Unrecognized request argument supplied: store";
+    if ((body.tools ?? []).some((t: any) => t?.function && "strict" in t.function)) return "tools.0.function.strict: Extra inputs are not permitted";
+  }
+  return undefined;
+}
+
+/** OpenAI chat completions, as the mlflow route answers: a JSON completion, or SSE chunks ending in [DONE]. */
+function chat(res: http.ServerResponse, body: any, text: string): void {
+  const base = { id: "chatcmpl-fake", created: Math.floor(Date.now() / 1000), model: body?.model ?? "fake" };
+  if (!body?.stream) {
+    return json(res, 200, {
+      ...base,
+      object: "chat.completion",
+      choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }],
+      usage: { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 },
+    });
+  }
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  const chunk = (delta: unknown, finish: string | null) => ({ ...base, object: "chat.completion.chunk", choices: [{ index: 0, delta, finish_reason: finish }] });
+  res.write(`data: ${JSON.stringify(chunk({ role: "assistant", content: text }, null))}\n\n`);
+  res.write(`data: ${JSON.stringify(chunk({}, "stop"))}\n\n`);
+  res.end("data: [DONE]\n\n");
+}
+
 function formatOf(pathname: string): ModelCall["format"] {
   if (pathname.includes("/v1/messages") || /\/anthropic\/?$/.test(pathname)) return "anthropic";
-  if (pathname.endsWith("/responses")) return "openai";
+  if (pathname.endsWith("/responses") || pathname.endsWith("/chat/completions")) return "openai";
   if (/:(streamGenerateContent|generateContent|countTokens)$/.test(pathname)) return "gemini";
   return "other";
 }

@@ -26,13 +26,22 @@ describe("fuzz: the model proxy (keys, paths, methods, bodies)", () => {
     await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
     const host = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
     proxy = new ModelProxy({
-      route: async () => ({
-        kind: "serving",
-        baseUrl: host,
-        upstreams: { anthropic: `${host}/serving-endpoints/anthropic`, openai: `${host}/serving-endpoints`, gemini: `${host}/serving-endpoints/google` },
+      target: async () => ({
+        route: {
+          kind: "serving",
+          baseUrl: host,
+          upstreams: {
+            anthropic: `${host}/serving-endpoints/anthropic`,
+            openai: `${host}/serving-endpoints`,
+            gemini: `${host}/serving-endpoints/google`,
+            mlflow: `${host}/serving-endpoints`,
+          },
+        },
+        listed: [],
+        models: { gemini: { default: "databricks-gemini", flash: "databricks-gemini" } },
       }),
       credential: async () => `Bearer ${PAT}`,
-      geminiModel: "databricks-gemini",
+      userAgent: "agent-terminal-gateway/0",
       logger: pino({ level: "silent" }),
     });
     url = await proxy.listen();

@@ -52,8 +52,7 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
   const config = loadConfig(env, options.file);
   const logs: LogSink = { lines: [] };
   const logger = pino({ level: "debug" }, { write: (line: string) => void logs.lines.push(line) });
-  // The AI Gateway probe would leave loopback when a test sets DATABRICKS_WORKSPACE_ID: unreachable unless a test says otherwise.
-  const gateway = createServer({ config, logger, env, modelProbe: async () => false, ...options.overrides });
+  const gateway = createServer({ config, logger, env, ...options.overrides });
   const url = await gateway.listen();
   const sockets = new Set<TerminalClient>();
 

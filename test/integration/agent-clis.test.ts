@@ -3,9 +3,10 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startFakeDatabricks, type FakeDatabricks } from "../fakes/databricks.js";
 import { startFakeModelServing, type FakeModelServing } from "../fakes/model-serving.js";
-import { startGateway, type TerminalClient, type TestGateway } from "../helpers/gateway.js";
+import { startGateway, type TestGateway } from "../helpers/gateway.js";
 import { commandLine, environment, processesWithHome, SocketWatch } from "../helpers/processes.js";
 import { ScreenMirror } from "../helpers/screen.js";
+import { ask, CLI_TIMEOUT_MS, READY } from "../helpers/agent-tab.js";
 
 const OWNER = "owner@example.com";
 
@@ -16,14 +17,10 @@ const AGENTS = [
   { id: "gemini", format: "gemini", process: /gemini/ },
 ] as const;
 
-/** The CLIs' configuration as the gateway writes it (the CLIs may add to it). */
-const CONFIG_FILES = [".claude/settings.json", ".codex/config.toml", ".codex/.env", ".gemini/.env", ".gemini/settings.json"];
-/** The files that hold the key: the per-start local key, never the PAT. */
-const KEY_FILES = [".claude/settings.json", ".codex/.env", ".gemini/.env"];
-
-/** Every CLI shows this hint once its prompt is drawn. */
-const READY = /\? for shortcuts/;
-const CLI_TIMEOUT_MS = 60_000;
+/** The CLIs' configuration as the gateway writes it under STATE_DIR/agents (the CLIs may add to it). */
+const CONFIG_FILES = ["claude/gateway-settings.json", "codex/home/config.toml", "codex/home/.env", "gemini/home/.gemini/settings.json"];
+/** The files that hold the key: the per-start local key, never the PAT (Gemini CLI gets it in its environment). */
+const KEY_FILES = ["claude/gateway-settings.json", "codex/home/.env"];
 
 describe.each(AGENTS)("$id in a terminal tab, through the model proxy", (agent) => {
   let db: FakeDatabricks;
@@ -95,29 +92,32 @@ describe.each(AGENTS)("$id in a terminal tab, through the model proxy", (agent) 
       expect(bravo.length).toBeGreaterThan(0);
       for (const call of alpha) expect(call.authorization).toBe(`Bearer ${first}`);
       for (const call of bravo) expect(call.authorization).toBe(`Bearer ${second}`);
-      // Every model call named a workspace endpoint: the configured one (Gemini's own helper models included).
+      // Every model call named a workspace endpoint: the one in use (Gemini's own helper models included).
       const endpoints = new Set(fake.calls.filter((c) => c.method === "POST" && c.format === agent.format).map((c) => modelOf(c)));
-      expect([...endpoints]).toEqual([gw.gateway.config.models[MODEL_KEY[agent.format]]]);
+      const inUse = ((await gw.api("GET", "/api/models")).body as any).models[MODEL_KEY[agent.format]];
+      expect([...endpoints]).toEqual([inUse]);
       const secrets = () => [...db.tokens.map((t) => t.value), db.clientSecret, gw.gateway.models.proxy.localKey];
       const patsAndSecret = () => [...db.tokens.map((t) => t.value), db.clientSecret];
       expect(secrets().length).toBeGreaterThan(4);
 
-      // The CLI's environment holds no PAT, no app secret, not even the local key (it reads it from its files).
+      // The CLI's environment holds no PAT, no app secret; Claude Code and Codex not even the local key (they read it
+      // from their files; Gemini CLI would read the owner's ~/.gemini/.env first, so it gets the key in its environment).
       for (const pid of cli) {
         const env = JSON.stringify(environment(pid));
-        for (const secret of secrets()) expect(env).not.toContain(secret);
+        for (const secret of agent.id === "gemini" ? patsAndSecret() : secrets()) expect(env).not.toContain(secret);
       }
 
       // No CLI file holds the PAT (transcripts and state included); every URL configured is the loopback proxy.
-      const files = cliFiles(gw.home);
+      const agentsDir = path.join(gw.gateway.config.stateDir, "agents");
+      const files = [...cliFiles(gw.home), ...cliFiles(agentsDir, ["claude", "codex", "gemini"])];
       expect(files.length).toBeGreaterThan(3);
       for (const file of files) {
         const text = readFileSync(file, "utf8");
         for (const secret of patsAndSecret()) expect(text, file).not.toContain(secret);
       }
       const proxyUrl = gw.gateway.models.proxy.url;
-      for (const name of CONFIG_FILES) {
-        const text = readFileSync(path.join(gw.home, name), "utf8");
+      for (const name of CONFIG_FILES.filter((f) => f.startsWith(`${agent.id}/`))) {
+        const text = readFileSync(path.join(agentsDir, name), "utf8");
         if (KEY_FILES.includes(name)) expect(text).toContain(gw.gateway.models.proxy.localKey);
         const urls = text.match(/https?:\/\/[^\s"'\]]+/g) ?? [];
         // The model proxy, or the MCP proxy (Gemini's settings list the Databricks MCP servers).
@@ -150,22 +150,6 @@ describe.each(AGENTS)("$id in a terminal tab, through the model proxy", (agent) 
   );
 });
 
-/** Types a prompt, retyping until the CLI shows it (Gemini draws its input box before it accepts keys), then sends it. */
-async function ask(client: TerminalClient, screen: ScreenMirror, prompt: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    client.input(prompt);
-    try {
-      await screen.waitFor(prompt, 5_000);
-      break;
-    } catch (error) {
-      if (attempt === 4) throw error;
-    }
-  }
-  // Let the TUI settle its input state before Enter: a paste-like burst ending in \r can be taken as a newline.
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  client.input("\r");
-}
-
 const MODEL_KEY = { anthropic: "anthropic", openai: "codex", gemini: "gemini" } as const;
 
 /** The model (serving endpoint) a call asked for: in the body, or in Gemini's path. */
@@ -181,8 +165,8 @@ function cliProcesses(home: string, pattern: RegExp): number[] {
   });
 }
 
-/** Every file the three CLIs keep in HOME. */
-function cliFiles(home: string): string[] {
+/** Every file the three CLIs keep in HOME (or in the gateway's agent homes). */
+function cliFiles(home: string, names = [".claude", ".claude.json", ".codex", ".gemini"]): string[] {
   const files: string[] = [];
   const walk = (entry: string) => {
     if (!existsSync(entry)) return;
@@ -190,7 +174,7 @@ function cliFiles(home: string): string[] {
     if (stat.isDirectory()) for (const name of readdirSync(entry)) walk(path.join(entry, name));
     else if (stat.isFile() && stat.size < 5 * 1024 * 1024) files.push(entry);
   };
-  for (const name of [".claude", ".claude.json", ".codex", ".gemini"]) walk(path.join(home, name));
+  for (const name of names) walk(path.join(home, name));
   return files;
 }
 

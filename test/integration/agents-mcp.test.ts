@@ -25,7 +25,7 @@ describe("the Databricks MCP servers in every MCP-speaking agent", () => {
     mcp = await startFakeDatabricksMcp({ forwardTo: models.url, authorize: live });
     // The owner's own MCP servers, added by hand before the gateway ran: they stay, beside the gateway's.
     const home = mkdtempSync(path.join(tmpdir(), "gw-home-"));
-    writeJson(path.join(home, ".gemini", "settings.json"), { mcpServers: { mine: { command: "my-mcp" } } });
+    writeJson(path.join(home, ".local/state/agent-terminal-gateway/agents/gemini/home/.gemini/settings.json"), { mcpServers: { mine: { command: "my-mcp" } } });
     writeJson(path.join(home, ".local/state/agent-terminal-gateway/agents/opencode/config/opencode/opencode.json"), {
       mcp: { mine: { type: "local", command: ["my-mcp"] } },
       instructions: ["MINE.md"],
@@ -61,13 +61,14 @@ describe("the Databricks MCP servers in every MCP-speaking agent", () => {
   it("the gateway's own MCP files hold the local key and loopback URLs, never a PAT", () => {
     const dir = path.join(gw.gateway.config.stateDir, "agents");
     const files = ["claude/mcp.json", "opencode/config/opencode/opencode.json", "copilot/gateway-mcp.json"].map((f) => path.join(dir, f));
-    for (const name of [...files, path.join(gw.home, ".gemini", "settings.json")]) {
+    const geminiSettings = path.join(dir, "gemini/home/.gemini/settings.json");
+    for (const name of [...files, geminiSettings]) {
       const text = readFileSync(name, "utf8");
       expect(text, name).toContain(gw.gateway.models.proxy.localKey);
       expect(text, name).toContain(gw.gateway.mcp.entries()[0]!.url);
       for (const token of db.tokens) expect(text, name).not.toContain(token.value);
     }
-    const gemini = JSON.parse(readFileSync(path.join(gw.home, ".gemini", "settings.json"), "utf8"));
+    const gemini = JSON.parse(readFileSync(geminiSettings, "utf8"));
     expect(Object.keys(gemini.mcpServers).sort()).toEqual(["databricks-sql", "mine"]);
     const opencode = JSON.parse(readFileSync(path.join(dir, "opencode/config/opencode/opencode.json"), "utf8"));
     expect(Object.keys(opencode.mcp).sort()).toEqual(["databricks-sql", "mine"]);

@@ -37,8 +37,10 @@ describe("a YAML catalogue agent (the Hermes pattern)", () => {
       expect(client.text).toContain(`openai at ${proxy.url}/openai`);
       const call = fake.calls.find((c) => c.method === "POST" && c.format === "anthropic");
       expect(call?.authorization).toBe("Bearer dapi-catalogue-test");
-      expect(client.text).toContain(`model ${gw.gateway.config.models.anthropic}`);
-      expect(call?.body.model).toBe(gw.gateway.config.models.anthropic);
+      // The workspace's Claude model as the model service chose it (a served one).
+      const model = /model (\S+)/.exec(client.text)?.[1];
+      expect(model).toMatch(/claude/);
+      expect(call?.body.model).toBe(model);
       // The tab returns to a shell without the filled-in values (the entry's env as written, the key nowhere).
       client.input("echo KEY=${GATEWAY_LOCAL_KEY:-none}; env | grep -c " + proxy.localKey + " | sed s/^/COUNT-/\r");
       await client.waitFor("KEY=none");
@@ -58,7 +60,7 @@ describe("the README's Hermes entry", () => {
     const config = loadConfig({ HOME: "/home/u" }, { path: "README.md", text: yaml! });
     const hermes = config.agents.find((a) => a.id === "hermes")!;
     expect(hermes).toMatchObject({ command: "hermes", args: ["chat"] });
-    const env = catalogueEnv(hermes, { proxyUrl: "http://127.0.0.1:4000", localKey: "k".repeat(64), models: config.models, mcp: [] });
+    const env = catalogueEnv(hermes, { proxyUrl: "http://127.0.0.1:4000", localKey: "k".repeat(64), models: { anthropic: "a", codex: "c", gemini: "g" }, mcp: [] });
     expect(env.OPENAI_BASE_URL).toBe("http://127.0.0.1:4000/openai");
     expect(env.OPENAI_API_KEY).toBe("k".repeat(64));
   });

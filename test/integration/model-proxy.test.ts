@@ -4,10 +4,12 @@ import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { modelCredential } from "../../src/models/credential.js";
-import { geminiPath, ModelProxy } from "../../src/models/proxy.js";
+import { ModelProxy } from "../../src/models/proxy.js";
+import { geminiPath } from "../../src/models/proxy-request.js";
 import type { ModelRoute } from "../../src/models/route.js";
 import type { TokenSource } from "../../src/token/types.js";
 import { startFakeDatabricks } from "../fakes/databricks.js";
+import { startFakeModelServing } from "../fakes/model-serving.js";
 
 const PAT = "dapi-current-token-of-the-owner";
 
@@ -29,7 +31,12 @@ function servingRoute(host: string): ModelRoute {
   return {
     kind: "serving",
     baseUrl: host,
-    upstreams: { anthropic: `${host}/serving-endpoints/anthropic`, openai: `${host}/serving-endpoints`, gemini: `${host}/serving-endpoints/google` },
+    upstreams: {
+      anthropic: `${host}/serving-endpoints/anthropic`,
+      openai: `${host}/serving-endpoints`,
+      gemini: `${host}/serving-endpoints/google`,
+      mlflow: `${host}/serving-endpoints`,
+    },
   };
 }
 
@@ -39,10 +46,15 @@ describe("model proxy", () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function setup(options: { route: ModelRoute; token?: () => string | undefined; geminiModel?: string }) {
+  async function setup(options: { route: ModelRoute; token?: () => string | undefined; geminiModel?: string; listed?: string[] }) {
+    const gemini = options.geminiModel ?? "databricks-gemini-2-5-pro";
     const proxy = new ModelProxy({
-      geminiModel: options.geminiModel,
-      route: async () => options.route,
+      target: async () => ({
+        route: options.route,
+        listed: options.listed ?? [],
+        models: { gemini: { default: gemini, flash: gemini.replace(/pro$/, "flash") } },
+      }),
+      userAgent: "agent-terminal-gateway/1.2.3",
       credential: async () => {
         const token = (options.token ?? (() => PAT))();
         return token ? `Bearer ${token}` : undefined;
@@ -103,7 +115,7 @@ describe("model proxy", () => {
     const gateway: ModelRoute = {
       kind: "gateway",
       baseUrl: up.url,
-      upstreams: { anthropic: `${up.url}/anthropic`, openai: `${up.url}/openai/v1`, gemini: `${up.url}/gemini` },
+      upstreams: { anthropic: `${up.url}/anthropic`, openai: `${up.url}/openai/v1`, gemini: `${up.url}/gemini`, mlflow: `${up.url}/mlflow/v1` },
     };
     for (const route of [servingRoute(up.url), gateway]) {
       const { proxy, url } = await setup({ route });
@@ -126,10 +138,10 @@ describe("model proxy", () => {
   });
 
   it("sends Gemini CLI's own Google model names to the configured endpoint, and workspace endpoint names unchanged", async () => {
-    expect(geminiPath("/v1beta/models/gemini-2.5-flash-lite:generateContent", "databricks-gemini-2-5-pro")).toBe(
-      "/v1beta/models/databricks-gemini-2-5-pro:generateContent",
-    );
-    expect(geminiPath("/v1beta/models/databricks-gemini-3-pro:streamGenerateContent", "x")).toBe(
+    const models = { default: "system.ai.gemini-3-1-pro", flash: "system.ai.gemini-3-flash" };
+    expect(geminiPath("/v1beta/models/gemini-2.5-flash-lite:generateContent", models)).toBe("/v1beta/models/system.ai.gemini-3-flash:generateContent");
+    expect(geminiPath("/v1beta/models/gemini-2.5-pro:generateContent", models)).toBe("/v1beta/models/system.ai.gemini-3-1-pro:generateContent");
+    expect(geminiPath("/v1beta/models/databricks-gemini-3-pro:streamGenerateContent", models)).toBe(
       "/v1beta/models/databricks-gemini-3-pro:streamGenerateContent",
     );
     const seen: string[] = [];
@@ -137,12 +149,12 @@ describe("model proxy", () => {
       seen.push(req.url ?? "");
       res.end("{}");
     });
-    const { proxy, url } = await setup({ route: servingRoute(up.url), geminiModel: "databricks-gemini-x" });
+    const { proxy, url } = await setup({ route: servingRoute(up.url), geminiModel: "databricks-gemini-x-pro" });
     const post = (path: string) => fetch(url + path, { method: "POST", headers: { authorization: `Bearer ${proxy.localKey}` }, body: "{}" });
     await post("/gemini/v1beta/models/gemini-3.1-flash-lite:generateContent");
     await post("/gemini/v1beta/models/my-endpoint:countTokens");
     expect(seen).toEqual([
-      "/serving-endpoints/google/v1beta/models/databricks-gemini-x:generateContent",
+      "/serving-endpoints/google/v1beta/models/databricks-gemini-x-flash:generateContent",
       "/serving-endpoints/google/v1beta/models/my-endpoint:countTokens",
     ]);
   });
@@ -238,6 +250,105 @@ describe("model proxy", () => {
     expect(written).toBeLessThan(32 * 1024 * 1024);
     req.destroy();
     await closed;
+  });
+
+  it("sends the gateway's User-Agent and, on Claude Code's calls, the coding-agent mode; maps /mlflow", async () => {
+    const seen: { url: string; headers: http.IncomingHttpHeaders }[] = [];
+    const up = await upstream((req, res) => {
+      seen.push({ url: req.url ?? "", headers: req.headers });
+      res.end("{}");
+    });
+    const { proxy, url } = await setup({ route: servingRoute(up.url) });
+    const post = (path: string, headers: Record<string, string> = {}) =>
+      fetch(url + path, { method: "POST", headers: { authorization: `Bearer ${proxy.localKey}`, ...headers }, body: "{}" });
+    await post("/anthropic/v1/messages", { "user-agent": "claude-cli/2.1.330" });
+    await post("/mlflow/chat/completions");
+    expect(seen.map((s) => s.url)).toEqual(["/serving-endpoints/anthropic/v1/messages", "/serving-endpoints/chat/completions"]);
+    expect(seen[0]!.headers["user-agent"]).toBe("agent-terminal-gateway/1.2.3 claude-cli/2.1.330");
+    expect(seen[0]!.headers["x-databricks-use-coding-agent-mode"]).toBe("true");
+    expect(seen[1]!.headers["user-agent"]).toMatch(/^agent-terminal-gateway\/1\.2\.3/);
+    expect(seen[1]!.headers["x-databricks-use-coding-agent-mode"]).toBeUndefined();
+  });
+
+  it("refuses a model the workspace does not list, readably in each CLI's format, and forwards listed ones", async () => {
+    const seen: string[] = [];
+    const up = await upstream(async (req, res) => {
+      let body = "";
+      for await (const chunk of req) body += chunk;
+      seen.push(`${req.url} ${body}`);
+      res.end("{}");
+    });
+    const listed = ["system.ai.claude-opus-4-7", "system.ai.gpt-5-5", "system.ai.gemini-3-1-pro"];
+    const { proxy, url } = await setup({ route: servingRoute(up.url), listed, geminiModel: "system.ai.gemini-3-1-pro" });
+    const post = (path: string, body: unknown) =>
+      fetch(url + path, { method: "POST", headers: { authorization: `Bearer ${proxy.localKey}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+    const claude = await post("/anthropic/v1/messages", { model: "claude-fantasy-9" });
+    expect(claude.status).toBe(400);
+    expect(((await claude.json()) as any).error.message).toMatch(/"claude-fantasy-9" is not served by this workspace\. Served: system\.ai\.claude-opus-4-7/);
+    const codex = await post("/openai/responses", { model: "x".repeat(5000) });
+    expect(codex.status).toBe(400);
+    expect(((await codex.json()) as any).error.message.length).toBeLessThan(400);
+    const gemini = await post("/gemini/v1beta/models/system.ai.unknown:generateContent", {});
+    expect(gemini.status).toBe(400);
+    expect(((await gemini.json()) as any).error.code).toBe(400);
+    expect(seen).toEqual([]);
+    expect((await post("/anthropic/v1/messages", { model: "system.ai.claude-opus-4-7" })).status).toBe(200);
+    // Gemini CLI's own Google model names are mapped to a served model first, so they pass.
+    expect((await post("/gemini/v1beta/models/gemini-2.5-pro:generateContent", {})).status).toBe(200);
+    expect(seen).toHaveLength(2);
+  });
+
+  it("rewrites request shapes the Databricks routes refuse: the fake refuses them as sent, the proxy's call passes", async () => {
+    const listed = ["system.ai.claude-opus-4-7", "system.ai.gpt-5-5"];
+    const fake = await startFakeModelServing({ mode: "v2", models: () => listed });
+    cleanups.push(() => fake.close());
+    const v2 = `${fake.url}/ai-gateway`;
+    const route: ModelRoute = {
+      kind: "ai-gateway-v2",
+      baseUrl: fake.url,
+      upstreams: { anthropic: `${v2}/anthropic`, openai: `${v2}/codex/v1`, gemini: `${v2}/gemini`, mlflow: `${v2}/mlflow/v1` },
+    };
+    const { proxy, url } = await setup({ route, listed });
+    const anthropic = {
+      model: "system.ai.claude-opus-4-7",
+      max_tokens: 100,
+      system: [{ type: "text", text: "" }, { type: "text", text: "You are terse." }],
+      messages: [
+        { role: "user", content: "say ping-fix" },
+        { role: "assistant", content: [{ type: "text", text: "" }, { type: "tool_use", id: "t1", name: "ls", input: {} }] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: "ok" }] },
+      ],
+      tools: [{ name: "ls", description: "list", input_schema: { type: "object" }, eager_input_streaming: true }],
+    };
+    const chat = {
+      model: "system.ai.gpt-5-5",
+      store: false,
+      messages: [{ role: "user", content: "say ping-chat" }],
+      tools: [{ type: "function", function: { name: "ls", parameters: { type: "object" }, strict: true } }],
+    };
+    const send = (base: string, path: string, body: unknown, key?: string) =>
+      fetch(base + path, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${key ?? PAT}` },
+        body: JSON.stringify(body),
+      });
+    // As sent by a client, the route refuses both.
+    const direct = [await send(v2, "/anthropic/v1/messages", anthropic), await send(v2, "/mlflow/v1/chat/completions", chat)];
+    expect(direct.map((r) => r.status)).toEqual([400, 400]);
+    expect(((await direct[0]!.json()) as any).message).toContain("non-empty");
+    // Through the proxy they pass, and only the refused parts are gone.
+    const viaProxy = [
+      await send(url, "/anthropic/v1/messages", anthropic, proxy.localKey),
+      await send(url, "/mlflow/chat/completions", chat, proxy.localKey),
+    ];
+    expect(viaProxy.map((r) => r.status)).toEqual([200, 200]);
+    expect(((await viaProxy[1]!.json()) as any).choices[0].message.content).toBe("pong-chat");
+    const [sentAnthropic, sentChat] = fake.calls.slice(-2).map((c) => c.body);
+    expect(sentAnthropic.system).toEqual([{ type: "text", text: "You are terse." }]);
+    expect(sentAnthropic.messages[1].content).toEqual([{ type: "tool_use", id: "t1", name: "ls", input: {} }]);
+    expect(sentAnthropic.messages[0].content).toBe("say ping-fix");
+    expect(sentAnthropic.tools).toEqual([{ name: "ls", description: "list", input_schema: { type: "object" } }]);
+    expect(sentChat).toEqual({ model: "system.ai.gpt-5-5", messages: chat.messages, tools: [{ type: "function", function: { name: "ls", parameters: { type: "object" } } }] });
   });
 
   it("signs with the app's OAuth token when MODEL_AUTH=app", async () => {

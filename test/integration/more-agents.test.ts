@@ -89,7 +89,9 @@ describe.each(AGENTS)("$id in a terminal tab, through the model proxy", (agent) 
       expect(bravo.length).toBeGreaterThan(0);
       for (const call of alpha) expect(call.authorization).toBe(`Bearer ${first}`);
       for (const call of bravo) expect(call.authorization).toBe(`Bearer ${second}`);
-      for (const call of [...alpha, ...bravo]) expect(call.body.model).toBe(gw.gateway.config.models.anthropic);
+      // The workspace's default Claude model, as the model service chose it.
+      const claude = (await gw.api("GET", "/api/models")).body.agents.claude.default;
+      for (const call of [...alpha, ...bravo]) expect(call.body.model).toBe(claude);
 
       // No file in HOME (the gateway's agent folders, each CLI's sessions and caches) holds a PAT or the app secret;
       // ~/.databrickscfg is the one that does, for the Databricks CLI and SDKs, by design.

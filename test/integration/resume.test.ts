@@ -1,14 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startFakeModelServing, type FakeModelServing } from "../fakes/model-serving.js";
+import { READY } from "../helpers/agent-tab.js";
 import { startGateway, type TerminalClient, type TestGateway } from "../helpers/gateway.js";
 import { ScreenMirror } from "../helpers/screen.js";
 import { until } from "../helpers/until.js";
 
 /** Agents that keep conversations, with what their prompt shows once it takes keys. */
 const AGENTS = [
-  { id: "claude", ready: /\? for shortcuts/ },
-  { id: "codex", ready: /\? for shortcuts/ },
-  { id: "gemini", ready: /\? for shortcuts/ },
+  { id: "claude", ready: READY },
+  { id: "codex", ready: READY },
+  { id: "gemini", ready: READY },
   { id: "pi", ready: /escape interrupt/ },
   { id: "copilot", ready: /\/ commands/ },
 ] as const;

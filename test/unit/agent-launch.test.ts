@@ -31,19 +31,22 @@ describe("agent launch", () => {
 });
 
 describe("launch extras", () => {
-  it("adds the gateway's arguments and variables to the agent's command only, quoted", () => {
+  it("adds the gateway's arguments before the catalogue's, and command-only variables, quoted", () => {
     const extras = new AgentCatalogue({
       agents: [{ id: "tool", label: "Tool", command: "/usr/bin/true", args: ["--flag"], env: {} }],
       shell: "/bin/bash",
       searchPath: ["/usr/bin"],
       nodeModules: "/nonexistent",
-      beforeLaunch: () => ({ args: ["--config", "/a b/c.json"], env: { TOOL_HOME: "/state/agents/tool", ODD: "it's" } }),
     });
-    const launch = extras.launch(extras.get("tool")!, "/tmp", { PATH: "/usr/bin" }, { args: ["--resume", "abc"] });
+    const launch = extras.launch(extras.get("tool")!, "/tmp", { PATH: "/usr/bin" }, {
+      env: {},
+      args: ["--config", "/a b/c.json", "--resume", "abc"],
+      commandEnv: { TOOL_HOME: "/state/agents/tool", ODD: "it's" },
+    });
     expect(launch.args[2]).toBe(
-      `trap : INT; TOOL_HOME=/state/agents/tool ODD='it'\\''s' /usr/bin/true --flag --config '/a b/c.json' --resume abc; trap - INT; exec /bin/bash`,
+      `trap : INT; TOOL_HOME=/state/agents/tool ODD='it'\\''s' /usr/bin/true --config '/a b/c.json' --resume abc --flag; trap - INT; exec /bin/bash`,
     );
-    // The shell the tab returns to does not carry them.
+    // The shell the tab returns to does not carry the command-only variables.
     expect(launch.env).toEqual({ PATH: "/usr/bin" });
   });
 });

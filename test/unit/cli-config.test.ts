@@ -5,135 +5,141 @@ import pino from "pino";
 import { parse } from "smol-toml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CliConfig } from "../../src/agents/cli-config.js";
+import type { CliLaunch } from "../../src/agents/cli-settings.js";
+import { agentDataDirs, agentHomes } from "../../src/agents/homes.js";
+import { chooseAgentModels } from "../../src/models/families.js";
 
-const models = { anthropic: "databricks-claude-x", codex: "databricks-gpt-x", gemini: "databricks-gemini-x" };
-const target = { proxyUrl: "http://127.0.0.1:4321", localKey: "k".repeat(64) };
+const models = chooseAgentModels([
+  "system.ai.claude-opus-4-7",
+  "system.ai.claude-sonnet-4-6",
+  "system.ai.claude-haiku-4-5",
+  "system.ai.gpt-5-5",
+  "system.ai.gemini-3-1-pro",
+  "system.ai.gemini-3-flash",
+]);
+const proxy = { proxyUrl: "http://127.0.0.1:4321", localKey: "k".repeat(64) };
 
 describe("CliConfig", () => {
-  let home: string;
+  let root: string;
+  let state: string;
   let projects: string;
-  const config = () => new CliConfig({ home, projectsDir: projects, models, logger: pino({ level: "silent" }) });
-  const read = (name: string) => readFileSync(path.join(home, name), "utf8");
-  const json = (name: string) => JSON.parse(read(name));
+  const homes = () => agentHomes({ stateDir: state });
+  const config = () => new CliConfig({ homes: homes(), projectsDir: projects, userAgent: "agent-terminal-gateway/9.9.9", logger: pino({ level: "silent" }) });
+  const prepare = (agent: string, model: string, cwd = projects) => config().prepare(agent, { cwd, model, models, ...proxy }) as CliLaunch;
+  const read = (file: string) => readFileSync(file, "utf8");
+  const json = (file: string) => JSON.parse(read(file));
 
   beforeEach(() => {
-    home = mkdtempSync(path.join(tmpdir(), "cli-config-"));
-    projects = path.join(home, "projects");
+    root = mkdtempSync(path.join(tmpdir(), "cli-config-"));
+    state = path.join(root, "state");
+    projects = path.join(root, "projects");
     mkdirSync(projects);
   });
-  afterEach(() => rmSync(home, { recursive: true, force: true }));
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-  it("writes every file with mode 0600, pointing at the proxy with the local key", () => {
-    config().writeAll(target);
-    const files = [".claude/settings.json", ".claude.json", ".codex/config.toml", ".codex/.env", ".gemini/.env", ".gemini/settings.json"];
-    for (const file of files) expect(statSync(path.join(home, file)).mode & 0o777, file).toBe(0o600);
-    for (const dir of [".claude", ".codex", ".gemini"]) expect(statSync(path.join(home, dir)).mode & 0o777, dir).toBe(0o700);
-
-    const claude = json(".claude/settings.json").env;
-    expect(claude).toMatchObject({
+  it("Claude Code: a settings file and config dir of the gateway's own, the tiers on served models, the tab's model as a flag", () => {
+    const { configDir, settingsFile } = homes().claude;
+    // What the owner added inside a tab (`claude mcp add -s user`, /config) survives the next start.
+    mkdirSync(configDir, { recursive: true });
+    writeFileSync(path.join(configDir, ".claude.json"), JSON.stringify({ mcpServers: { mine: { command: "my-mcp" } }, projects: { "/x": { allowedTools: ["a"] } } }));
+    writeFileSync(path.join(configDir, "settings.json"), JSON.stringify({ permissions: { allow: ["Bash(ls)"] } }));
+    const launch = prepare("claude", "system.ai.claude-sonnet-4-6");
+    expect(json(path.join(configDir, ".claude.json"))).toMatchObject({ mcpServers: { mine: { command: "my-mcp" } }, projects: { "/x": { allowedTools: ["a"] } } });
+    expect(json(path.join(configDir, "settings.json"))).toEqual({ permissions: { allow: ["Bash(ls)"] } });
+    expect(launch).toEqual({ env: { CLAUDE_CONFIG_DIR: configDir }, args: ["--settings", settingsFile, "--model", "system.ai.claude-sonnet-4-6"] });
+    expect(settingsFile.startsWith(path.join(state, "agents", "claude") + path.sep)).toBe(true);
+    expect(json(settingsFile).env).toMatchObject({
       ANTHROPIC_BASE_URL: "http://127.0.0.1:4321/anthropic",
-      ANTHROPIC_AUTH_TOKEN: target.localKey,
-      ANTHROPIC_MODEL: "databricks-claude-x",
+      ANTHROPIC_AUTH_TOKEN: proxy.localKey,
+      ANTHROPIC_MODEL: "system.ai.claude-opus-4-7",
+      ANTHROPIC_DEFAULT_OPUS_MODEL: "system.ai.claude-opus-4-7",
+      ANTHROPIC_DEFAULT_SONNET_MODEL: "system.ai.claude-sonnet-4-6",
+      ANTHROPIC_DEFAULT_HAIKU_MODEL: "system.ai.claude-haiku-4-5",
+      ANTHROPIC_CUSTOM_HEADERS: "x-databricks-use-coding-agent-mode: true\nUser-Agent: agent-terminal-gateway/9.9.9",
       DISABLE_AUTOUPDATER: "1",
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-      CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL: "1",
     });
-    expect(json(".claude.json")).toMatchObject({ hasCompletedOnboarding: true, projects: { [projects]: { hasTrustDialogAccepted: true } } });
+    expect(json(path.join(configDir, ".claude.json"))).toMatchObject({ hasCompletedOnboarding: true, projects: { [projects]: { hasTrustDialogAccepted: true } } });
+    for (const file of [settingsFile, path.join(configDir, ".claude.json")]) expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
 
-    const codex = parse(read(".codex/config.toml")) as any;
+  it("Codex: CODEX_HOME of its own, config.toml merged (its own tables and an added MCP server survive), the key in its .env", () => {
+    const home = homes().codex.home;
+    mkdirSync(home, { recursive: true });
+    writeFileSync(
+      path.join(home, "config.toml"),
+      ['model = "old"', "[tui]", "screen_reader_detection_done = true", "[features]", "daemon_auto_start = true", "[mcp_servers.mine]", 'command = "my-mcp"'].join("\n"),
+    );
+    const launch = prepare("codex", "system.ai.gpt-5-5", path.join(projects));
+    expect(launch).toEqual({ env: { CODEX_HOME: home }, args: ["--model", "system.ai.gpt-5-5"] });
+    const text = read(path.join(home, "config.toml"));
+    const codex = parse(text) as any;
     expect(codex).toMatchObject({
-      model: "databricks-gpt-x",
+      model: "system.ai.gpt-5-5",
       model_provider: "databricks",
-      check_for_update_on_startup: false,
       model_providers: { databricks: { base_url: "http://127.0.0.1:4321/openai", env_key: "OPENAI_API_KEY", wire_api: "responses" } },
-      analytics: { enabled: false },
-      feedback: { enabled: false },
       features: { plugins: false, daemon_auto_start: false },
+      tui: { screen_reader_detection_done: true },
+      mcp_servers: { mine: { command: "my-mcp" } },
       projects: { [projects]: { trust_level: "trusted" } },
     });
-    expect(read(".codex/.env")).toBe(`OPENAI_API_KEY=${target.localKey}\n`);
+    expect(text.match(/^\[features\]$/gm)).toHaveLength(1);
+    expect(read(path.join(home, ".env"))).toBe(`OPENAI_API_KEY=${proxy.localKey}\n`);
+  });
 
-    expect(read(".gemini/.env").split("\n")).toEqual(
-      expect.arrayContaining([
-        `GEMINI_API_KEY=${target.localKey}`,
-        "GEMINI_API_KEY_AUTH_MECHANISM=bearer",
-        "GOOGLE_GEMINI_BASE_URL=http://127.0.0.1:4321/gemini",
-        "GEMINI_MODEL=databricks-gemini-x",
-      ]),
-    );
-    const gemini = json(".gemini/settings.json");
-    expect(gemini).toMatchObject({
+  it("Gemini CLI: GEMINI_CLI_HOME of its own, the key and base URL in the tab's environment", () => {
+    const home = homes().gemini.home;
+    mkdirSync(path.join(home, ".gemini"), { recursive: true });
+    writeFileSync(path.join(home, ".gemini", "settings.json"), JSON.stringify({ ui: { theme: "Dracula" }, mcpServers: { mine: { command: "x" } } }));
+    const launch = prepare("gemini", "system.ai.gemini-3-1-pro");
+    expect(launch.args).toEqual(["--model", "system.ai.gemini-3-1-pro"]);
+    expect(launch.env).toEqual({
+      GEMINI_CLI_HOME: home,
+      GEMINI_API_KEY: proxy.localKey,
+      GEMINI_API_KEY_AUTH_MECHANISM: "bearer",
+      GOOGLE_GEMINI_BASE_URL: "http://127.0.0.1:4321/gemini",
+      GEMINI_MODEL: "system.ai.gemini-3-1-pro",
+      GEMINI_CLI_CUSTOM_HEADERS: "User-Agent:agent-terminal-gateway/9.9.9",
+    });
+    expect(json(path.join(home, ".gemini", "settings.json"))).toMatchObject({
+      ui: { theme: "Dracula" },
+      mcpServers: { mine: { command: "x" } },
       security: { auth: { selectedType: "gemini-api-key" } },
-      model: { name: "databricks-gemini-x" },
-      general: { enableAutoUpdate: false, enableAutoUpdateNotification: false },
-      privacy: { usageStatisticsEnabled: false },
+      general: { enableAutoUpdate: false },
       telemetry: { enabled: false },
     });
-    expect(gemini.selectedAuthType).toBeUndefined();
-    // Atomic writes leave no temp files behind.
-    for (const dir of [".claude", ".codex", ".gemini"]) expect(readdirSync(path.join(home, dir)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 
-  it("merges Codex's config.toml: its own tables and keys survive, ours are updated, no table is duplicated", () => {
-    mkdirSync(path.join(home, ".codex"));
-    writeFileSync(
-      path.join(home, ".codex", "config.toml"),
-      [
-        'model = "old-model"',
-        'approval_policy = "on-request"',
-        "[tui]",
-        "screen_reader_detection_done = true",
-        "[tui.model_availability_nux]",
-        '"gpt-6.1-sol" = 1',
-        "[features]",
-        "web_search = true",
-        "daemon_auto_start = true",
-        '[projects."/elsewhere"]',
-        'trust_level = "untrusted"',
-        "[model_providers.other]",
-        'base_url = "http://127.0.0.1:1/v1"',
-      ].join("\n"),
-    );
-    const cli = config();
-    cli.writeAll(target);
-    cli.prepare("codex", path.join(projects, "repo"));
-    const text = read(".codex/config.toml");
-    const codex = parse(text) as any;
-    expect(codex.model).toBe("databricks-gpt-x");
-    expect(codex.approval_policy).toBe("on-request");
-    expect(codex.tui).toEqual({ screen_reader_detection_done: true, model_availability_nux: { "gpt-6.1-sol": 1 } });
-    expect(codex.features).toEqual({ web_search: true, plugins: false, daemon_auto_start: false });
-    expect(codex.projects["/elsewhere"]).toEqual({ trust_level: "untrusted" });
-    expect(codex.projects[path.join(projects, "repo")]).toEqual({ trust_level: "trusted" });
-    expect(codex.model_providers.other).toEqual({ base_url: "http://127.0.0.1:1/v1" });
-    expect(text.match(/^\[features\]$/gm)).toHaveLength(1);
+  it("survives unreadable files by rewriting them", () => {
+    for (const agent of ["claude", "codex", "gemini"]) prepare(agent, "m");
+    writeFileSync(path.join(homes().codex.home, "config.toml"), "[[[ not toml");
+    writeFileSync(path.join(homes().claude.configDir, ".claude.json"), "{ not json");
+    prepare("codex", "m");
+    prepare("claude", "m");
+    expect((parse(read(path.join(homes().codex.home, "config.toml"))) as any).model).toBe("system.ai.gpt-5-5");
+    expect(json(path.join(homes().claude.configDir, ".claude.json")).hasCompletedOnboarding).toBe(true);
+    expect(config().prepare("other", { cwd: projects, model: "m", models, ...proxy })).toBeUndefined();
+    for (const dir of [homes().claude.configDir, homes().codex.home]) expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 
-  it("keeps other settings and dotenv lines, and replaces a stale key after a restart", () => {
-    mkdirSync(path.join(home, ".gemini"));
-    mkdirSync(path.join(home, ".claude"));
-    writeFileSync(path.join(home, ".gemini", ".env"), "MY_VAR=1\nGEMINI_API_KEY=stale\n");
-    writeFileSync(path.join(home, ".gemini", "settings.json"), JSON.stringify({ ui: { theme: "Dracula" }, general: { vimMode: true } }));
-    writeFileSync(path.join(home, ".claude", "settings.json"), JSON.stringify({ env: { MY_VAR: "2" }, permissions: { allow: ["Bash(ls)"] } }));
-    writeFileSync(path.join(home, ".claude.json"), JSON.stringify({ userID: "u1", projects: { "/x": { allowedTools: ["a"] } } }));
-    config().writeAll(target);
-    expect(read(".gemini/.env")).toContain("MY_VAR=1\n");
-    expect(read(".gemini/.env")).not.toContain("stale");
-    expect(read(".gemini/.env").match(/GEMINI_API_KEY=/g)).toHaveLength(1);
-    expect(json(".gemini/settings.json")).toMatchObject({ ui: { theme: "Dracula" }, general: { vimMode: true, enableAutoUpdate: false } });
-    expect(json(".claude/settings.json")).toMatchObject({ env: { MY_VAR: "2" }, permissions: { allow: ["Bash(ls)"] } });
-    expect(json(".claude.json")).toMatchObject({ userID: "u1", projects: { "/x": { allowedTools: ["a"] }, [projects]: { hasTrustDialogAccepted: true } } });
+  it("says so when the files cannot be written, instead of a launch that would fall back on the owner's files", () => {
+    mkdirSync(path.join(state, "agents"), { recursive: true });
+    writeFileSync(path.join(state, "agents", "codex"), "a file where the folder should be");
+    const result = config().prepare("codex", { cwd: projects, model: "m", models, ...proxy });
+    expect(result).toBeInstanceOf(Error);
   });
 
-  it("survives unreadable JSON and TOML by rewriting them, and writes nothing before the proxy is known", () => {
-    const cli = config();
-    cli.prepare("claude", projects);
-    expect(() => statSync(path.join(home, ".claude"))).toThrow();
-    mkdirSync(path.join(home, ".codex"));
-    writeFileSync(path.join(home, ".codex", "config.toml"), "[[[ not toml");
-    writeFileSync(path.join(home, ".claude.json"), "{ not json");
-    cli.writeAll(target);
-    expect((parse(read(".codex/config.toml")) as any).model).toBe("databricks-gpt-x");
-    expect(json(".claude.json").hasCompletedOnboarding).toBe(true);
+  it("agentDataDirs: the gateway's homes with a workspace, the owner's files without", () => {
+    const databricks = { host: "https://ws", gatewayHost: undefined } as any;
+    expect(agentDataDirs({ stateDir: state, home: "/h", databricks })).toEqual({
+      claude: [homes().claude.configDir],
+      codex: [homes().codex.home],
+      gemini: [path.join(homes().gemini.home, ".gemini")],
+    });
+    expect(agentDataDirs({ stateDir: state, home: "/h", databricks: { host: undefined, gatewayHost: undefined } as any })).toEqual({
+      claude: ["/h/.claude", "/h/.claude.json"],
+      codex: ["/h/.codex"],
+      gemini: ["/h/.gemini"],
+    });
   });
 });

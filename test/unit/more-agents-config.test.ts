@@ -99,7 +99,7 @@ describe("the gateway-own configuration of OpenCode, Pi and Copilot CLI", () => 
       'mcp_servers.databricks-sql.bearer_token_env_var="OPENAI_API_KEY"',
     ]);
     const gemini = settings("gemini");
-    const file = path.join(gemini.home, ".gemini", "settings.json");
+    const file = path.join(gemini.dir, "home", ".gemini", "settings.json");
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, JSON.stringify({ mcpServers: { mine: { command: "x" } }, model: { name: "m" } }));
     MCP_WRITERS.gemini!(gemini);
