@@ -10,6 +10,9 @@ import { writeOpencodeConfig } from "./opencode-config.js";
 import { writePiConfig } from "./pi-config.js";
 
 /** The agents whose whole configuration is the gateway's own, under <STATE_DIR>/agents/<id>. */
+const OWN_CONFIG = ["opencode", "pi", "copilot"];
+
+/** Their writers, and the MCP additions of the first three agents. */
 const WRITERS: Readonly<Record<string, AgentWriter>> = {
   opencode: writeOpencodeConfig,
   pi: writePiConfig,
@@ -42,22 +45,33 @@ export class AgentLaunchConfig {
     this.log = options.logger.child({ component: "agent-launch-config" });
   }
 
+  /** True for a built-in agent (its command unchanged by the catalogue); the others get catalogueEnv. */
+  isBuiltin(spec: AgentSpec): boolean {
+    return BUILTIN_AGENTS.some((b) => b.id === spec.id && b.command === spec.command);
+  }
+
+  /** True for the agents whose whole configuration this writes (OpenCode, Pi, Copilot CLI). */
+  ownsConfig(spec: AgentSpec): boolean {
+    return this.isBuiltin(spec) && OWN_CONFIG.includes(spec.id);
+  }
+
   /** The folder of the gateway's own files for an agent. */
   dir(agent: string): string {
     return path.join(this.options.stateDir, "agents", agent);
   }
 
   /**
-   * Writes an agent's files and returns its extras; `model` is the tab's choice (the page's picker), by default
-   * the Claude model. An agent of the YAML catalogue gets the proxies' variables
-   * (catalogueEnv) instead: that is how one installed from outside the npm registry (Hermes) is wired without code.
+   * Writes an agent's files and returns its extras; `tab.model` is the tab's choice (the page's picker), by
+   * default the Claude model; `tab.models` the workspace's models per wire format (default: options.models).
+   * An agent of the YAML catalogue gets the proxies' variables (catalogueEnv) instead: that is how one installed
+   * from outside the npm registry (Hermes) is wired without code.
    */
-  prepare(spec: AgentSpec, cwd: string, model?: string): LaunchExtras | undefined {
+  prepare(spec: AgentSpec, cwd: string, tab: { model?: string; models?: AgentSettings["models"] } = {}): LaunchExtras | undefined {
     const agent = spec.id;
     const target = this.options.target();
     if (!target) return undefined;
-    const builtin = BUILTIN_AGENTS.some((b) => b.id === agent && b.command === spec.command);
-    if (!builtin) return { env: catalogueEnv(spec, { ...target, models: this.options.models(), mcp: this.options.mcp() }) };
+    const models = tab.models ?? this.options.models();
+    if (!this.isBuiltin(spec)) return { env: catalogueEnv(spec, { ...target, models, mcp: this.options.mcp() }) };
     const writer = WRITERS[agent];
     if (!writer) return undefined;
     try {
@@ -65,9 +79,9 @@ export class AgentLaunchConfig {
         home: this.options.home,
         dir: this.dir(agent),
         ...target,
-        models: this.options.models(),
+        models,
         mcp: this.options.mcp(),
-        ...(model ? { model } : {}),
+        ...(tab.model ? { model: tab.model } : {}),
         trusted: [...new Set([this.options.projectsDir, cwd])],
       });
     } catch (error) {
