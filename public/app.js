@@ -63,7 +63,11 @@ const ws = new Workspace({
     attention.setCount(ws.attentionCount());
   },
 });
-const agentMenu = new AgentMenu({ button: $("new-tab"), onPick: (agent, model) => void newTab(agent, model), loadModels: modelsApi });
+const agentMenu = new AgentMenu({
+  button: $("new-tab"),
+  onPick: (agent, model, options) => void newTab(agent, model, options),
+  loadModels: modelsApi,
+});
 const settings = new Settings({
   button: $("settings-button"),
   theme: look.theme.id,
@@ -150,7 +154,7 @@ function addTab(info) {
   ws.add({ id: info.id, agent: info.agent, name, view, activity: false, status: info.activity, attention: false });
 }
 
-async function newTab(agentId, model) {
+async function newTab(agentId, model, options = {}) {
   const agent = agents.find((a) => a.id === agentId);
   if (agent && !agent.available) return toast(`${agent.label} is not available: ${agent.reason}`, "error");
   const label = agent?.label ?? agentId;
@@ -159,7 +163,8 @@ async function newTab(agentId, model) {
   const size = ws.activeView()?.terminal ?? { cols: 80, rows: 24 };
   status.setActivity(`Starting ${label}…`);
   try {
-    const created = await creating(sessionsApi.create(agentId, size.cols, size.rows, model));
+    const extra = { ...(model ? { model } : {}), ...(options.resume ? { resume: options.resume } : {}) };
+    const created = await creating(sessionsApi.create(agentId, size.cols, size.rows, extra));
     // The title names the model the tab runs with.
     addTab({ id: created.id, agent: created.agent, title: created.title ?? label });
     ws.activate(created.id);

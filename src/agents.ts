@@ -26,6 +26,10 @@ export const BUILTIN_AGENTS: readonly AgentSpec[] = [
   { id: "codex", label: "Codex", command: "codex", args: [], env: {} },
   // Its relaunch wrapper ignores SIGHUP/SIGTERM and would outlive the tab.
   { id: "gemini", label: "Gemini", command: "gemini", args: [], env: { GEMINI_CLI_NO_RELAUNCH: "true" } },
+  // Configured through their own config switches at launch (see src/agents/agent-launch-config.ts).
+  { id: "opencode", label: "OpenCode", command: "opencode", args: [], env: {} },
+  { id: "pi", label: "Pi", command: "pi", args: [], env: {} },
+  { id: "copilot", label: "Copilot", command: "copilot", args: [], env: {} },
 ];
 
 export interface AgentCatalogueOptions {
@@ -50,10 +54,19 @@ export type AgentSetup =
   | { readonly ok: true; readonly launch: AgentLaunchExtra | undefined; readonly model: string | undefined }
   | { readonly ok: false; readonly status: 400 | 500; readonly message: string };
 
+/** What a gateway-own configuration writer adds to one agent's start (see src/agents/agent-launch-config.ts). */
+export interface LaunchExtras {
+  readonly args?: readonly string[];
+  /** Variables for the agent's command only. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
 /** Environment variables and arguments a tab adds to its agent's own. */
 export interface AgentLaunchExtra {
   readonly env: Readonly<Record<string, string>>;
   readonly args: readonly string[];
+  /** Variables for the agent's command only (`VAR=value command`): the shell the tab returns to has none. */
+  readonly commandEnv?: Readonly<Record<string, string>>;
 }
 
 /** The agents a tab can start, whether each can start now, and how to start it. */
@@ -110,7 +123,8 @@ export class AgentCatalogue {
     const command = this.locate(agent)?.path ?? agent.command;
     // `trap : INT` keeps the shell alive when Ctrl-C ends the agent; a handled trap is not inherited.
     const argv = [command, ...(extra?.args ?? []), ...agent.args];
-    const script = `trap : INT; ${argv.map(shellQuote).join(" ")}; trap - INT; ${prompt}`;
+    const assignments = Object.entries(extra?.commandEnv ?? {}).map(([name, value]) => `${name}=${shellQuote(value)} `);
+    const script = `trap : INT; ${assignments.join("")}${argv.map(shellQuote).join(" ")}; trap - INT; ${prompt}`;
     return { file: shell, args: ["-l", "-c", script], env: merged, cwd };
   }
 

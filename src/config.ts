@@ -3,6 +3,7 @@ import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { DEFAULT_RELEASE_BASE_URL } from "./ide/release-archive.js";
+import { MCP_NAME_PART, type McpSettings, type SchemaRef } from "./mcp/servers.js";
 
 /** The product's name: the state directory and log lines carry it. */
 export const PRODUCT = "agent-terminal-gateway";
@@ -73,6 +74,8 @@ export interface Config {
   readonly localAuth: { readonly required: boolean; readonly token: string | undefined };
   /** History, work in progress and agent memory kept in the workspace (README "Restore after a redeploy"). */
   readonly backup: { readonly enabled: boolean; readonly intervalSeconds: number; readonly homeMaxBytes: number };
+  /** The Databricks MCP servers every MCP-speaking agent gets through the loopback MCP proxy. */
+  readonly mcp: McpSettings;
 }
 
 /** An invalid setting: names the setting; main.ts prints it and exits with code 2. */
@@ -102,8 +105,20 @@ const agentSchema = z.strictObject({
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().max(65536)).default({}),
 });
 
+const namePart = z.string().regex(MCP_NAME_PART, "letters, digits, - and _");
+const schemaRef = z.strictObject({ catalog: namePart, schema: namePart });
+const mcpSchema = z
+  .strictObject({
+    sql: z.boolean().optional(),
+    functions: z.array(schemaRef).max(32).optional(),
+    vectorSearch: z.array(schemaRef).max(32).optional(),
+    genie: z.array(namePart).max(32).optional(),
+  })
+  .default({});
+
 const fileSchema = z.strictObject({
   agents: z.array(agentSchema).max(64).default([]),
+  mcp: mcpSchema,
   limits: z
     .strictObject({
       maxSessions: z.number().int().min(1).max(1000),
@@ -150,7 +165,7 @@ export function loadConfig(env: Env, file?: ConfigFile): Config {
       `local mode (neither DATABRICKS_APP_NAME nor APP_OWNER set) listens on loopback only, not on ${host}`,
     );
   }
-  const parsed = file ? parseFile(file) : { agents: [], limits: {} };
+  const parsed = file ? parseFile(file) : { agents: [], limits: {}, mcp: {} };
   const modelAuth = nonEmpty(env.MODEL_AUTH) ?? "pat";
   if (modelAuth !== "pat" && modelAuth !== "app") {
     throw new ConfigError("MODEL_AUTH", `expected "pat" or "app", got "${modelAuth}"`);
@@ -205,7 +220,37 @@ export function loadConfig(env: Env, file?: ConfigFile): Config {
       intervalSeconds: integer(env, "BACKUP_INTERVAL_SECONDS", 5, 86_400, 120),
       homeMaxBytes: integer(env, "BACKUP_HOME_MAX_BYTES", 0, 100 * 1024 * 1024 * 1024, 200 * 1024 * 1024),
     },
+    mcp: mcpSettings(env, parsed.mcp),
   });
+}
+
+/**
+ * The MCP servers: the YAML file's `mcp:` block, where the environment wins when set: DATABRICKS_MCP_SQL
+ * (true/false), DATABRICKS_MCP_FUNCTIONS and DATABRICKS_MCP_VECTOR_SEARCH (comma-separated catalog.schema),
+ * DATABRICKS_MCP_GENIE (comma-separated space ids).
+ */
+function mcpSettings(env: Env, file: z.output<typeof mcpSchema>): McpSettings {
+  const sqlRaw = nonEmpty(env.DATABRICKS_MCP_SQL);
+  if (sqlRaw !== undefined && !/^(true|false|1|0)$/i.test(sqlRaw)) {
+    throw new ConfigError("DATABRICKS_MCP_SQL", `expected true or false, got "${sqlRaw}"`);
+  }
+  const list = (name: string) => nonEmpty(env[name])?.split(",").map((item) => item.trim()).filter(Boolean);
+  const part = (name: string, value: string) => {
+    if (!MCP_NAME_PART.test(value)) throw new ConfigError(name, `"${value}" may hold only letters, digits, - and _`);
+    return value;
+  };
+  const schemas = (name: string): SchemaRef[] | undefined =>
+    list(name)?.map((item) => {
+      const [catalog = "", schema = "", ...rest] = item.split(".");
+      if (rest.length > 0 || !schema) throw new ConfigError(name, `expected catalog.schema, got "${item}"`);
+      return { catalog: part(name, catalog), schema: part(name, schema) };
+    });
+  return {
+    sql: sqlRaw !== undefined ? /^(true|1)$/i.test(sqlRaw) : (file.sql ?? true),
+    functions: schemas("DATABRICKS_MCP_FUNCTIONS") ?? file.functions ?? [],
+    vectorSearch: schemas("DATABRICKS_MCP_VECTOR_SEARCH") ?? file.vectorSearch ?? [],
+    genie: list("DATABRICKS_MCP_GENIE")?.map((id) => part("DATABRICKS_MCP_GENIE", id)) ?? file.genie ?? [],
+  };
 }
 
 /** The config with secrets replaced, for logging. */

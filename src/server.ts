@@ -6,6 +6,9 @@ import path from "node:path";
 import express, { type Express, type RequestHandler } from "express";
 import type { Logger } from "pino";
 import { AgentCatalogue } from "./agents.js";
+import { AgentLaunchConfig } from "./agents/agent-launch-config.js";
+import { agentSetup, perWire } from "./agents/agent-setup.js";
+import { chooseAgentModels } from "./models/families.js";
 import { bundledBinDirs } from "./agents/bundled-clis.js";
 import { gatewayConfiguresAgents } from "./agents/homes.js";
 import { createLocalGuard, type Guard } from "./auth/guard.js";
@@ -23,6 +26,13 @@ import { packageRoot } from "./paths.js";
 import { createEvents, type EventsOptions } from "./events/events.js";
 import { createAgentRoutes } from "./routes/agents.js";
 import { createEventRoutes } from "./routes/events.js";
+import { createGitIdentity } from "./git-identity.js";
+import { McpProxy } from "./mcp/proxy.js";
+import { mcpServers } from "./mcp/servers.js";
+import { modelCredential } from "./models/credential.js";
+import { conversationDirs } from "./agents/conversation-dirs.js";
+import { resumeArgs } from "./agents/conversations.js";
+import { createConversationRoutes } from "./routes/conversations.js";
 import { createHealthRoutes } from "./routes/health.js";
 import { createMeRoutes } from "./routes/me.js";
 import { createModelRoutes } from "./routes/models.js";
@@ -90,6 +100,8 @@ export interface Gateway {
   readonly localKey: string | undefined;
   /** History, work in progress and agent memory in the workspace, restored after a redeploy; undefined without DATABRICKS_HOST. */
   readonly backup: BackupService | undefined;
+  /** The loopback MCP proxy to the workspace's Databricks MCP servers. */
+  readonly mcp: McpProxy;
   /** Listens on the configured host and port (0 picks a free port); resolves with the base URL. */
   listen(): Promise<string>;
   /** Ends every session and subsystem and closes the server. */
@@ -130,14 +142,37 @@ export function createServer(options: GatewayOptions): Gateway {
   const guard = options.guard ?? (owner ? createOwnerGuard({ owner, logger }) : createLocalGuard({ key: localKey, keyExempt }));
   const tokens = createTokens(options, sessions, () => owner?.owner());
   const agentNotice = createAgentNotice({ sessions, tokens, ownConfig: !gatewayConfiguresAgents(config) });
+  // The owner's name and email on commits made in the terminals (when the global git config has none).
+  const gitIdentity = config.databricks.host
+    ? createGitIdentity({ tokens, host: config.databricks.host, env: { HOME: config.home, PATH: userPath }, logger })
+    : undefined;
   const models = new ModelService({ config, tokens, logger });
+  // The workspace's MCP servers on loopback, behind the same local key as the model proxy.
+  const mcp = new McpProxy({
+    // Without a workspace there is nothing to reach: no agent gets a server that can only fail.
+    servers: config.databricks.host ? mcpServers(config.mcp) : [],
+    host: config.databricks.host,
+    credential: modelCredential({ config, tokens }),
+    localKey: models.proxy.localKey,
+    logger,
+  });
+  // OpenCode, Pi and Copilot CLI, YAML catalogue agents, and the MCP servers of every agent that speaks MCP.
+  const launchConfig = new AgentLaunchConfig({
+    stateDir: config.stateDir,
+    home: config.home,
+    projectsDir: config.projectsDir,
+    target: () => proxyTarget(models),
+    models: () => perWire(chooseAgentModels([], config.models)),
+    mcp: () => mcp.entries(),
+    logger,
+  });
   const agents = new AgentCatalogue({
     agents: config.agents,
     shell,
     searchPath,
     pathFirst,
     nodeModules,
-    setup: (agent, cwd, model) => models.setup(agent.id, cwd, model),
+    setup: (agent, cwd, model) => agentSetup({ agent, cwd, model, models, launchConfig, config }),
   });
   const terminalSocket = createTerminalSocket({ sessions, maxFrameBytes: config.limits.maxFrameBytes, logger });
   const ide = createIde({ config, logger, root, searchPath, env: () => baseEnv, ...options.ide });
@@ -220,7 +255,17 @@ export function createServer(options: GatewayOptions): Gateway {
   app.use(createSyncRoutes({ sync, backup }));
   app.use(createModelRoutes({ models }));
   app.use(memory.routes);
-  app.use(createSessionRoutes({ sessions, agents, projectsDir: config.projectsDir, env: () => baseEnv }));
+  const dirs = conversationDirs(config);
+  app.use(createConversationRoutes({ dirs, projectsDir: config.projectsDir }));
+  app.use(
+    createSessionRoutes({
+      sessions,
+      agents,
+      projectsDir: config.projectsDir,
+      env: () => baseEnv,
+      resume: (agent, cwd, id) => resumeArgs(agent, dirs, cwd, id),
+    }),
+  );
   app.use(ide.apiRoutes);
   app.use(createEventRoutes({ events }));
   app.use(createStaticRoutes({ root }));
@@ -264,13 +309,16 @@ export function createServer(options: GatewayOptions): Gateway {
     models,
     localKey,
     backup,
+    mcp,
     listen: async () => {
       guard.start?.();
       owner?.start(); // a no-op when the guard started it; a test's own guard does not
       await tokens.start();
+      gitIdentity?.start();
       await sync?.start();
       await models.start();
       backup?.start();
+      await mcp.listen();
       return new Promise((resolve, reject) => {
         server.once("error", reject);
         server.listen(config.port, config.host, () => {
@@ -289,15 +337,26 @@ export function createServer(options: GatewayOptions): Gateway {
         events.close();
         // First, while the token still works: the terminals end (shells write their history), then the last save.
         await backup?.close();
+        gitIdentity?.close();
         await Promise.all([sessions.close(), tokens.close(), sync?.close(), ide.close()]);
         terminalSocket.close();
         guard.close();
         owner?.close();
         await models.close();
+        await mcp.close();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
       })()),
   };
+}
+
+/** The model proxy's URL and key once it listens (its url getter throws before), for the agents' files. */
+function proxyTarget(models: ModelService): { proxyUrl: string; localKey: string } | undefined {
+  try {
+    return { proxyUrl: models.proxy.url, localKey: models.proxy.localKey };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The owner's PAT manager, wired to the workspace and ~/.databrickscfg; takes no token without a workspace. */

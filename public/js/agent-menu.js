@@ -2,12 +2,13 @@
 // Below an agent the gateway configures, one item per model it offers (GET /api/models), the default marked
 // and the one a new tab uses (the last chosen) checked.
 
+import { api } from "./api.js";
 import { el } from "./dom.js";
 
 /** A menu button that starts a new tab with the chosen agent. */
 export class AgentMenu {
   /**
-   * @param {{ button: HTMLButtonElement, onPick: (agentId: string, model?: string) => void,
+   * @param {{ button: HTMLButtonElement, onPick: (agentId: string, model?: string, options?: { resume?: string }) => void,
    *   loadModels?: () => Promise<{agents?: Record<string, {route, model, default, models}>}> }} options
    */
   constructor({ button, onPick, loadModels }) {
@@ -57,7 +58,7 @@ export class AgentMenu {
     const items = this.agents
       ? this.agents.flatMap((agent) => [this.agentItem(agent), ...(agent.available ? this.modelItems(agent) : [])])
       : [el("div", { class: "menu-note", role: "none" }, this.error ? `Agents unavailable: ${this.error}` : "Checking agent CLIs…")];
-    this.menu.replaceChildren(...items);
+    this.menu.replaceChildren(...items, ...(this.agents ? this.resumeGroup() : []));
     if (key) this.items().find((i) => `${i.dataset.agent}|${i.dataset.model ?? ""}` === key)?.focus();
   }
 
@@ -118,6 +119,51 @@ export class AgentMenu {
     this.button.setAttribute("aria-expanded", "true");
     (this.items().find((i) => !i.hasAttribute("aria-disabled")) ?? this.items()[0])?.focus();
     document.addEventListener("pointerdown", this.onOutside, true);
+    void this.showConversations();
+  }
+
+  /**
+   * Below the agents: each agent's recent conversations in the projects folder (GET
+   * /api/agents/:id/conversations), newest first; picking one opens a tab that resumes it.
+   */
+  async showConversations() {
+    const agents = (this.agents ?? []).filter((a) => a.available && a.id !== "shell");
+    const lists = await Promise.all(
+      agents.map((agent) =>
+        api("GET", `api/agents/${encodeURIComponent(agent.id)}/conversations`)
+          .then((answer) => (answer?.conversations ?? []).slice(0, 5).map((c) => ({ agent, ...c })))
+          .catch(() => []),
+      ),
+    );
+    const recent = lists.flat().sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)).slice(0, 8);
+    if (JSON.stringify(recent) === JSON.stringify(this.recent ?? [])) return;
+    this.recent = recent;
+    this.render();
+  }
+
+  /** The "Resume a conversation" group render() draws under the agents. */
+  resumeGroup() {
+    if (!this.recent?.length) return [];
+    const items = this.recent.map((c) =>
+      el(
+        "button",
+        {
+          type: "button",
+          role: "menuitem",
+          class: "menu-item",
+          "data-resume": c.id,
+          title: `Resume this ${c.agent.label} conversation (${new Date(c.updatedAt).toLocaleString()})`,
+          onclick: () => this.pick(c.agent.id, undefined, { resume: c.id }),
+        },
+        [el("span", { class: "menu-label" }, `${c.agent.label}: ${c.title}`), el("span", { class: "menu-version" }, ` ${timeAgo(c.updatedAt)}`)],
+      ),
+    );
+    return [
+      el("div", { class: "menu-resume", role: "group", "aria-label": "Resume a conversation" }, [
+        el("div", { class: "menu-note", role: "none" }, "Resume a conversation"),
+        ...items,
+      ]),
+    ];
   }
 
   close(focusButton = true) {
@@ -128,9 +174,9 @@ export class AgentMenu {
     if (focusButton) this.button.focus();
   }
 
-  pick(id, model) {
+  pick(id, model, options) {
     this.close(false);
-    this.onPick(id, model);
+    this.onPick(id, model, options);
   }
 
   onKey(event) {
@@ -150,4 +196,12 @@ export class AgentMenu {
 /** A model id without its catalog and schema (system.ai.claude-opus-4-7 -> claude-opus-4-7). */
 function shortModel(model) {
   return String(model).replace(/^[^.]+\.[^.]+\./, "");
+}
+
+/** "5 min ago", "3 h ago", or the date. */
+function timeAgo(iso) {
+  const minutes = Math.round((Date.now() - Date.parse(iso)) / 60_000);
+  if (minutes < 60) return `${Math.max(minutes, 0)} min ago`;
+  if (minutes < 48 * 60) return `${Math.round(minutes / 60)} h ago`;
+  return new Date(iso).toLocaleDateString();
 }

@@ -42,7 +42,8 @@ export async function optional(url) {
 /** The sessions API (src/routes/sessions.ts). */
 export const sessions = {
   list: () => api("GET", "api/sessions"),
-  create: (agent, cols, rows, model) => api("POST", "api/sessions", { agent, cols, rows, ...(model ? { model } : {}) }),
+  /** extra: {model} (the picker's choice), {resume} (a conversation from GET /api/agents/:id/conversations). */
+  create: (agent, cols, rows, extra = {}) => api("POST", "api/sessions", { agent, cols, rows, ...extra }),
   remove: (id) => api("DELETE", `api/sessions/${encodeURIComponent(id)}`),
   socketUrl: (id) => new URL(`api/sessions/${encodeURIComponent(id)}/ws`, location.href.replace(/^http/, "ws")).href,
 };

@@ -19,6 +19,20 @@ const CANDIDATES: Readonly<Record<string, readonly { bin: string; pkg: string }[
   ],
   codex: [{ bin: ".bin/codex", pkg: "@openai/codex" }],
   gemini: [{ bin: ".bin/gemini", pkg: "@google/gemini-cli" }],
+  // The native binaries first: the wrappers only find them (or copy them in place) in install scripts.
+  opencode: [
+    { bin: `opencode-linux-${process.arch}/bin/opencode`, pkg: `opencode-linux-${process.arch}` },
+    { bin: ".bin/opencode", pkg: "opencode-ai" },
+  ],
+  // Pi moved to @earendil-works (Node >= 22.19, so npm skips it on Node 20); the last @mariozechner release runs on 20.
+  pi: [
+    { bin: "@earendil-works/pi-coding-agent/dist/bundle/cli.js", pkg: "@earendil-works/pi-coding-agent" },
+    { bin: "@mariozechner/pi-coding-agent/dist/cli.js", pkg: "@mariozechner/pi-coding-agent" },
+  ],
+  copilot: [
+    { bin: `@github/copilot-linux-${process.arch}/copilot`, pkg: `@github/copilot-linux-${process.arch}` },
+    { bin: ".bin/copilot", pkg: "@github/copilot" },
+  ],
 };
 
 /** The bundled executable for a built-in agent id, or undefined when the optional dependency is absent. */
@@ -38,7 +52,10 @@ export function bundledBinDirs(nodeModules: string): string[] {
   const dirs: string[] = [];
   for (const id of Object.keys(CANDIDATES)) {
     const found = findBundledCli(nodeModules, id);
-    if (found && path.dirname(found.path) !== path.join(nodeModules, ".bin")) dirs.push(path.dirname(found.path));
+    // Only a folder whose executable has the command's own name (not Pi's dist/cli.js) helps a shell tab.
+    if (found && path.dirname(found.path) !== path.join(nodeModules, ".bin") && path.basename(found.path) === id) {
+      dirs.push(path.dirname(found.path));
+    }
   }
   return dirs;
 }

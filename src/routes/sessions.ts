@@ -18,6 +18,8 @@ const createBody = z.strictObject({
   cwd: z.string().min(1).max(4096).optional(),
   /** A model the agent offers (GET /api/models); without it the remembered choice or the default. */
   model: z.string().min(1).max(200).optional(),
+  /** A conversation id from GET /api/agents/:id/conversations, to resume it. */
+  resume: z.string().min(1).max(128).optional(),
 });
 
 export interface SessionRoutesOptions {
@@ -26,10 +28,12 @@ export interface SessionRoutesOptions {
   readonly projectsDir: string;
   /** The terminal environment for a new session. */
   readonly env: () => Readonly<Record<string, string>>;
+  /** The arguments that resume a conversation the agent listed for that folder, or undefined. */
+  readonly resume?: (agent: string, cwd: string, id: string) => string[] | undefined;
 }
 
 /** POST, GET and DELETE /api/sessions. */
-export function createSessionRoutes({ sessions, agents, projectsDir, env }: SessionRoutesOptions): Router {
+export function createSessionRoutes({ sessions, agents, projectsDir, env, resume }: SessionRoutesOptions): Router {
   const router = Router();
 
   router.post("/api/sessions", async (req, res) => {
@@ -39,12 +43,18 @@ export function createSessionRoutes({ sessions, agents, projectsDir, env }: Sess
     const status = agents.status(agent);
     if (!status.available) throw new HttpError(400, "agent_unavailable", status.reason ?? `${agent.label} is not available.`);
     const cwd = resolveCwd(projectsDir, body.cwd);
+    const resumed = body.resume === undefined ? undefined : resume?.(agent.id, cwd, body.resume);
+    if (body.resume !== undefined && !resumed) {
+      throw new HttpError(400, "unknown_conversation", `${agent.label} has no conversation "${body.resume}" in that folder.`);
+    }
     const setup = await agents.prepare(agent, cwd, body.model);
     if (!setup.ok) throw new HttpError(setup.status, setup.status === 400 ? "unknown_model" : "agent_config_failed", setup.message);
+    // The resume arguments go last: after the gateway's switches (`codex -c … resume <id>`).
+    const launch = resumed ? { env: {}, ...setup.launch, args: [...(setup.launch?.args ?? []), ...resumed] } : setup.launch;
     const session = sessions.create({
       // The tab's title names the model it runs with.
       agent: setup.model ? { ...agent, label: `${agent.label} · ${shortName(setup.model)}` } : agent,
-      launch: agents.launch(agent, cwd, env(), setup.launch),
+      launch: agents.launch(agent, cwd, env(), launch),
       cols: body.cols ?? 80,
       rows: body.rows ?? 24,
     });

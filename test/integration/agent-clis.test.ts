@@ -120,7 +120,9 @@ describe.each(AGENTS)("$id in a terminal tab, through the model proxy", (agent) 
         const text = readFileSync(path.join(agentsDir, name), "utf8");
         if (KEY_FILES.includes(name)) expect(text).toContain(gw.gateway.models.proxy.localKey);
         const urls = text.match(/https?:\/\/[^\s"'\]]+/g) ?? [];
-        for (const url of urls) expect(url.startsWith(proxyUrl), `${name}: ${url}`).toBe(true);
+        // The model proxy, or the MCP proxy (Gemini's settings list the Databricks MCP servers).
+        const mcpUrls = gw.gateway.mcp.entries().map((e) => e.url);
+        for (const url of urls) expect(url.startsWith(proxyUrl) || mcpUrls.includes(url), `${name}: ${url}`).toBe(true);
       }
 
       // Only loopback peers while the CLI ran (sampled), and the fake saw the model traffic.

@@ -29,3 +29,24 @@ describe("agent launch", () => {
     expect(fish.launch(fish.get("tool")!, "/tmp", {}).args[2]).toMatch(/; exec \/usr\/bin\/fish -l$/);
   });
 });
+
+describe("launch extras", () => {
+  it("adds the gateway's arguments before the catalogue's, and command-only variables, quoted", () => {
+    const extras = new AgentCatalogue({
+      agents: [{ id: "tool", label: "Tool", command: "/usr/bin/true", args: ["--flag"], env: {} }],
+      shell: "/bin/bash",
+      searchPath: ["/usr/bin"],
+      nodeModules: "/nonexistent",
+    });
+    const launch = extras.launch(extras.get("tool")!, "/tmp", { PATH: "/usr/bin" }, {
+      env: {},
+      args: ["--config", "/a b/c.json", "--resume", "abc"],
+      commandEnv: { TOOL_HOME: "/state/agents/tool", ODD: "it's" },
+    });
+    expect(launch.args[2]).toBe(
+      `trap : INT; TOOL_HOME=/state/agents/tool ODD='it'\\''s' /usr/bin/true --config '/a b/c.json' --resume abc --flag; trap - INT; exec /bin/bash`,
+    );
+    // The shell the tab returns to does not carry the command-only variables.
+    expect(launch.env).toEqual({ PATH: "/usr/bin" });
+  });
+});

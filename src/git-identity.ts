@@ -1,0 +1,89 @@
+import { execFile } from "node:child_process";
+import type { Logger } from "pino";
+import { deadline, userClient } from "./databricks/client.js";
+import type { TokenSource } from "./token/types.js";
+
+/** The owner as git should name them: SCIM Me's display name and email. */
+export interface GitIdentity {
+  readonly name: string;
+  readonly email: string;
+}
+
+export interface GitIdentityOptions {
+  readonly tokens: TokenSource;
+  /** Who the token belongs to; the default asks the workspace's SCIM Me as that token. */
+  readonly lookup?: (token: string) => Promise<GitIdentity | undefined>;
+  readonly host: string;
+  /** The environment git runs with: HOME (whose ~/.gitconfig is the global one) and PATH. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly logger: Logger;
+}
+
+/**
+ * Commits made in the terminals carry the owner's name: once a token is there, SCIM Me gives the display name
+ * and email, and each of user.name and user.email is set in the gateway user's global git config when it is
+ * unset there. A value the owner set is never overwritten. Runs once per start; a failed lookup is retried on
+ * the next token.
+ */
+export function createGitIdentity(options: GitIdentityOptions): { start(): void; close(): void; readonly done: Promise<void> } {
+  const log = options.logger.child({ component: "git-identity" });
+  const lookup = options.lookup ?? ((token: string) => scimMe(options.host, token));
+  let unsubscribe: (() => void) | undefined;
+  let running = false;
+  let finished: () => void = () => {};
+  const done = new Promise<void>((resolve) => (finished = resolve));
+
+  const attempt = async (token: string | undefined) => {
+    if (!token || running || !unsubscribe) return;
+    running = true;
+    try {
+      const who = await lookup(token);
+      if (!who) return;
+      for (const [key, value] of [["user.name", who.name], ["user.email", who.email]] as const) {
+        if ((await gitConfig(options.env, ["--global", "--get", key])) === undefined) {
+          await gitConfig(options.env, ["--global", key, value]);
+          log.info({ key }, "git identity set from the workspace");
+        }
+      }
+      unsubscribe?.();
+      unsubscribe = undefined;
+      finished();
+    } catch (error) {
+      log.warn({ err: error }, "cannot set the git identity; retrying with the next token");
+    } finally {
+      running = false;
+    }
+  };
+
+  return {
+    done,
+    start() {
+      unsubscribe = options.tokens.subscribe((token) => void attempt(token));
+      void attempt(options.tokens.current());
+    },
+    close() {
+      unsubscribe?.();
+      unsubscribe = undefined;
+    },
+  };
+}
+
+/** SCIM Me: the display name (else the user name) and the primary email (else the user name, an email). */
+async function scimMe(host: string, token: string): Promise<GitIdentity | undefined> {
+  const me = await userClient(host, token).currentUser.me(deadline());
+  const email = me.emails?.find((e) => e.primary)?.value ?? me.emails?.[0]?.value ?? me.userName;
+  const name = me.displayName?.trim() || me.userName;
+  if (!name || !email || /[\r\n\0]/.test(name + email)) return undefined;
+  return { name, email };
+}
+
+/** `git config …`: its output, or undefined when git exits 1 (a key that is unset). */
+function gitConfig(env: Readonly<Record<string, string | undefined>>, args: readonly string[]): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    execFile("git", ["config", ...args], { env, timeout: 10_000, encoding: "utf8" }, (error, stdout, stderr) => {
+      if (!error) resolve(stdout.trim());
+      else if (error.code === 1) resolve(undefined);
+      else reject(new Error(`git config: ${String(stderr).trim() || error.message}`));
+    });
+  });
+}
