@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import type { Logger } from "pino";
-import { deadline, userClient } from "./databricks/client.js";
+import type { UserIdentity } from "./token/token-api.js";
 import type { TokenSource } from "./token/types.js";
 
 /** The owner as git should name them: SCIM Me's display name and email. */
@@ -10,24 +10,21 @@ export interface GitIdentity {
 }
 
 export interface GitIdentityOptions {
-  readonly tokens: TokenSource;
-  /** Who the token belongs to; the default asks the workspace's SCIM Me as that token. */
-  readonly lookup?: (token: string) => Promise<GitIdentity | undefined>;
-  readonly host: string;
+  /** The owner's token and who it belongs to (the token manager's own SCIM Me checks: no call of ours). */
+  readonly tokens: Pick<TokenSource, "current" | "subscribe"> & { identity(): UserIdentity | undefined };
   /** The environment git runs with: HOME (whose ~/.gitconfig is the global one) and PATH. */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly logger: Logger;
 }
 
 /**
- * Commits made in the terminals carry the owner's name: once a token is there, SCIM Me gives the display name
- * and email, and each of user.name and user.email is set in the gateway user's global git config when it is
- * unset there. A value the owner set is never overwritten. Runs once per start; a failed lookup is retried on
- * the next token.
+ * Commits made in the terminals carry the owner's name: once a checked token is there (a paste, or the rotation
+ * the first session starts), SCIM Me's display name and email go into the gateway user's global git config,
+ * each of user.name and user.email only when unset there. A value the owner set is never overwritten. Runs once
+ * per start; a failure is retried on the next token.
  */
 export function createGitIdentity(options: GitIdentityOptions): { start(): void; close(): void; readonly done: Promise<void> } {
   const log = options.logger.child({ component: "git-identity" });
-  const lookup = options.lookup ?? ((token: string) => scimMe(options.host, token));
   let unsubscribe: (() => void) | undefined;
   let running = false;
   let finished: () => void = () => {};
@@ -37,7 +34,7 @@ export function createGitIdentity(options: GitIdentityOptions): { start(): void;
     if (!token || running || !unsubscribe) return;
     running = true;
     try {
-      const who = await lookup(token);
+      const who = gitIdentity(options.tokens.identity());
       if (!who) return;
       for (const [key, value] of [["user.name", who.name], ["user.email", who.email]] as const) {
         if ((await gitConfig(options.env, ["--global", "--get", key])) === undefined) {
@@ -68,11 +65,11 @@ export function createGitIdentity(options: GitIdentityOptions): { start(): void;
   };
 }
 
-/** SCIM Me: the display name (else the user name) and the primary email (else the user name, an email). */
-async function scimMe(host: string, token: string): Promise<GitIdentity | undefined> {
-  const me = await userClient(host, token).currentUser.me(deadline());
-  const email = me.emails?.find((e) => e.primary)?.value ?? me.emails?.[0]?.value ?? me.userName;
-  const name = me.displayName?.trim() || me.userName;
+/** The display name (else the user name) and the primary email (else the user name, an email), or undefined. */
+function gitIdentity(me: UserIdentity | undefined): GitIdentity | undefined {
+  if (!me) return undefined;
+  const email = me.email ?? me.userName;
+  const name = me.displayName || me.userName;
   if (!name || !email || /[\r\n\0]/.test(name + email)) return undefined;
   return { name, email };
 }

@@ -143,9 +143,7 @@ export function createServer(options: GatewayOptions): Gateway {
   const tokens = createTokens(options, sessions, () => owner?.owner());
   const agentNotice = createAgentNotice({ sessions, tokens, ownConfig: !gatewayConfiguresAgents(config) });
   // The owner's name and email on commits made in the terminals (when the global git config has none).
-  const gitIdentity = config.databricks.host
-    ? createGitIdentity({ tokens, host: config.databricks.host, env: { HOME: config.home, PATH: userPath }, logger })
-    : undefined;
+  const gitIdentity = config.databricks.host ? createGitIdentity({ tokens, env: { HOME: config.home, PATH: userPath }, logger }) : undefined;
   const models = new ModelService({ config, tokens, logger });
   // The workspace's MCP servers on loopback, behind the same local key as the model proxy.
   const mcp = new McpProxy({
@@ -314,8 +312,9 @@ export function createServer(options: GatewayOptions): Gateway {
       guard.start?.();
       owner?.start(); // a no-op when the guard started it; a test's own guard does not
       await tokens.start();
-      gitIdentity?.start();
+      // After the sync has set core.hooksPath: two writers of ~/.gitconfig at once, and one fails on its lock.
       await sync?.start();
+      gitIdentity?.start();
       await models.start();
       backup?.start();
       await mcp.listen();

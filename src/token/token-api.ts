@@ -8,6 +8,13 @@ export interface MintedToken {
   readonly expiresAt: number | null;
 }
 
+/** Who a token belongs to, as SCIM Me says: the user name (an email), and the display name and primary email when given. */
+export interface UserIdentity {
+  readonly userName: string;
+  readonly displayName?: string;
+  readonly email?: string;
+}
+
 /**
  * The three token calls the gateway makes, each acting as the token it is given (never the app's own
  * credentials: a token minted by the service principal would belong to the service principal). Every call
@@ -15,7 +22,7 @@ export interface MintedToken {
  */
 export interface TokenApi {
   /** SCIM Me as `token`: whose token it is. */
-  me(token: string, signal?: AbortSignal): Promise<{ userName: string }>;
+  me(token: string, signal?: AbortSignal): Promise<UserIdentity>;
   /** A new token for the same user, created with `token`. */
   create(token: string, request: { lifetimeSeconds: number; comment: string }, signal?: AbortSignal): Promise<MintedToken>;
   /** Revokes the token `id` of the same user, acting as `token`. */
@@ -38,7 +45,9 @@ export function createTokenApi({ host, callTimeoutMs = DEFAULT_CALL_TIMEOUT_MS }
     async me(token, signal) {
       const user = await client(token).currentUser.me(deadline(callTimeoutMs, signal));
       if (typeof user.userName !== "string" || user.userName === "") throw new MalformedResponse("SCIM Me returned no userName");
-      return { userName: user.userName };
+      const email = user.emails?.find((e) => e.primary)?.value ?? user.emails?.[0]?.value;
+      const displayName = user.displayName?.trim();
+      return { userName: user.userName, ...(displayName ? { displayName } : {}), ...(email ? { email } : {}) };
     },
     async create(token, request, signal) {
       const created = await client(token).tokens.create(

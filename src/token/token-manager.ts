@@ -3,7 +3,7 @@ import { backoffMs, systemClock, type Clock } from "./clock.js";
 import type { ProfileWriter } from "./databrickscfg.js";
 import { mintToken, sameUser } from "./mint.js";
 import { Revocations } from "./revocations.js";
-import { describeFailure, type CallFailure, type TokenApi } from "./token-api.js";
+import { describeFailure, type CallFailure, type TokenApi, type UserIdentity } from "./token-api.js";
 import { TokenHolder, type Held } from "./token-holder.js";
 import type { TokenSource, TokenStateName, TokenStatus } from "./types.js";
 
@@ -63,11 +63,25 @@ export class TokenManager implements TokenSource {
   private rotation: Promise<void> | undefined;
   private rotateTimer: unknown;
   private knownUser: string | undefined;
+  /** The last SCIM Me check that succeeded, and the token it checked (a refused paste is not the owner). */
+  private checked: { readonly token: string; readonly who: UserIdentity } | undefined;
+  private readonly options: TokenManagerOptions;
   private unsubscribe: (() => void) | undefined;
   private started = false;
   private closing: Promise<void> | undefined;
 
-  constructor(private readonly options: TokenManagerOptions) {
+  constructor(options: TokenManagerOptions) {
+    // Every SCIM Me check the manager makes also says who the owner is (identity()): no caller needs one of its own.
+    const base = options.api;
+    const api: TokenApi | undefined = base && Object.assign(Object.create(base) as TokenApi, {
+      me: async (token: string, signal?: AbortSignal) => {
+        const who = await base.me(token, signal);
+        this.checked = { token, who };
+        return who;
+      },
+    });
+    this.options = { ...options, api };
+    options = this.options;
     this.clock = options.clock ?? systemClock;
     this.log = options.logger.child({ component: "token" });
     const revocations = options.api ? new Revocations({ api: options.api, clock: this.clock, logger: this.log, current: () => this.current() }) : undefined;
@@ -89,6 +103,15 @@ export class TokenManager implements TokenSource {
     }
     const error = await this.holder.exclusive(() => this.holder.switchTo({ value: initial, minted: undefined, since: null, expiresAt: null }));
     this.lastError = error ?? null;
+  }
+
+  /**
+   * The owner as SCIM Me last named them, known after a paste or a rotation (a DATABRICKS_TOKEN given at start is
+   * first checked by the rotation that the first session starts); undefined before.
+   */
+  identity(): UserIdentity | undefined {
+    const checked = this.checked;
+    return checked && checked.token === this.current() ? checked.who : undefined;
   }
 
   current(): string | undefined {

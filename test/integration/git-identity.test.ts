@@ -25,6 +25,8 @@ describe("git identity from SCIM Me", () => {
     home = mkdtempSync(path.join(tmpdir(), "gw-home-"));
     if (gitconfig !== undefined) writeFileSync(path.join(home, ".gitconfig"), gitconfig);
     gw = await startGateway({ home, env: { DATABRICKS_HOST: db.url, DATABRICKS_TOKEN: db.issueToken(OWNER) } });
+    // A token given at start is checked (SCIM Me) by the rotation that the first session starts: then git learns who.
+    await gw.createSession({ agent: "shell" });
     return gw;
   };
 

@@ -39,6 +39,17 @@ describe("pasting a token", () => {
     expect(JSON.stringify(unreachable)).not.toContain(mine);
     expect(manager.current()).toBeUndefined();
     expect(manager.status().state).toBe("missing");
+    // Who the owner is comes only from a check of the token in use: the stranger's refused paste says nothing.
+    expect(manager.identity()).toBeUndefined();
+    await manager.close();
+  });
+
+  it("knows who the owner is from the paste's own SCIM Me check (git identity needs no call of its own)", async () => {
+    const { api, manager } = makeManager();
+    await manager.start();
+    expect(manager.identity()).toBeUndefined();
+    await manager.accept(api.userToken(OWNER));
+    expect(manager.identity()).toMatchObject({ userName: OWNER });
     await manager.close();
   });
 
