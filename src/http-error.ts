@@ -22,9 +22,12 @@ export function wantsHtml(req: Pick<Request, "headers" | "path">): boolean {
   return (req.headers.accept ?? "").includes("text/html");
 }
 
-/** A small self-contained error page; the message is escaped. */
+/**
+ * A small self-contained error page; the message is escaped. Its empty icon keeps the browser from asking for
+ * /favicon.ico, which a refused visitor would be refused again (a second 401 in the console).
+ */
 export function errorPage(status: number, title: string, message: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><link rel="icon" href="data:,">
 <style>body{font:15px system-ui,sans-serif;background:#1e1e2e;color:#cdd6f4;display:grid;place-items:center;height:100vh;margin:0}
 main{max-width:36rem;padding:2rem}h1{font-size:1.3rem}code{color:#f9e2af}</style></head>
 <body><main><h1>${status} ${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></main></body></html>`;
