@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import path from "node:path";
-import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, type TestBrowser } from "../helpers/browser.js";
 import { defaultInstallDir } from "../../src/ide/code-server-bin.js";
 import { codeServerBin, pinnedVersion } from "../helpers/code-server.js";
 import { startGateway, type TestGateway } from "../helpers/gateway.js";
+import { runInIdeTerminal } from "../helpers/ide-terminal.js";
 
 /** The workbench on 2 busy cores: code-server's cold start plus VS Code's first paint can take a while. */
 const WORKBENCH_MS = 120_000;
@@ -41,7 +41,7 @@ describe("Open IDE in Chromium", () => {
     expect((await gw.api("GET", "/api/ide")).body.state).toBe("running");
 
     const marker = path.join(gw.home, "projects", "ide-terminal-marker.txt");
-    await runInTerminal(ide, `echo "ran in the IDE: $((6 * 7))" > ide-terminal-marker.txt`);
+    await runInIdeTerminal(ide, `echo "ran in the IDE: $((6 * 7))" > ide-terminal-marker.txt`);
     await expect.poll(() => existsSync(marker) && readFileSync(marker, "utf8"), { timeout: 30_000 }).toBe("ran in the IDE: 42\n");
     // No first-run dialog over the workbench (the gateway's first settings turn VS Code's AI onboarding off).
     expect(await ide.locator(".onboarding-a-overlay").count()).toBe(0);
@@ -79,27 +79,3 @@ describe("Installing the IDE from the page in Chromium", () => {
     expect(status.install.lines.join("\n")).toContain("is already installed");
   });
 });
-
-/** Opens a new integrated terminal through the command palette and types a command into it. */
-async function runInTerminal(page: Page, command: string): Promise<void> {
-  const input = page.locator(".quick-input-widget input");
-  // The workbench may still be restoring when it first paints and then ignore a key: press until the palette opens.
-  await expect
-    .poll(
-      async () => {
-        await page.locator(".monaco-workbench .part.editor").click({ position: { x: 200, y: 200 } });
-        await page.keyboard.press("F1");
-        return input.waitFor({ state: "visible", timeout: 3_000 }).then(() => true, () => false);
-      },
-      { timeout: 60_000, interval: 500 },
-    )
-    .toBe(true);
-  await input.fill(">Terminal: Create New Terminal");
-  await page.locator(".quick-input-list .monaco-list-row", { hasText: "Create New Terminal" }).first().waitFor({ timeout: 20_000 });
-  await page.keyboard.press("Enter");
-  await page.locator(".terminal-wrapper .xterm").first().waitFor({ state: "visible", timeout: 30_000 });
-  // The shell prints its prompt after the view appears; typed keys before that are buffered by the PTY anyway.
-  await page.locator(".terminal-wrapper .xterm-helper-textarea").first().focus();
-  await page.keyboard.type(command);
-  await page.keyboard.press("Enter");
-}

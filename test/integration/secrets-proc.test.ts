@@ -3,12 +3,12 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Page } from "playwright-core";
 import { launchBrowser } from "../helpers/browser.js";
 import { codeServerBin } from "../helpers/code-server.js";
 import { TerminalClient } from "../helpers/gateway.js";
 import { createThrowawayUser, throwawayUserUnavailable, type ThrowawayUser } from "../helpers/os-user.js";
 import { writeScanner, type ScanReport } from "../helpers/secret-scan.js";
+import { runInIdeTerminal } from "../helpers/ide-terminal.js";
 import { until } from "../helpers/until.js";
 
 /**
@@ -152,7 +152,7 @@ describe.skipIf(skip !== undefined)(`secrets out of a terminal's reach (${skip ?
       await page.goto(`${url}/?token=${SECRETS.GATEWAY_TOKEN}`);
       await page.goto(`${url}/ide/`);
       await page.waitForSelector(".monaco-workbench", { timeout: 120_000 });
-      await runInTerminal(page, `node ${path.join(work, "scan.cjs")} ${home}/report-ide.json`);
+      await runInIdeTerminal(page, `node ${path.join(work, "scan.cjs")} ${home}/report-ide.json`);
       await until(() => existsSync(path.join(home, "report-ide.json")), "the IDE terminal's scan", 180_000);
       await until(() => {
         try {
@@ -187,25 +187,3 @@ describe.skipIf(skip !== undefined)(`secrets out of a terminal's reach (${skip ?
     expect(agent.findings).toEqual([{ name: "CONTROL", where: path.join(home, "planted.txt") }]);
   });
 });
-
-/** Opens a new integrated terminal through the command palette and types a command into it (as test/e2e/ide.test.ts). */
-async function runInTerminal(page: Page, command: string): Promise<void> {
-  const input = page.locator(".quick-input-widget input");
-  await expect
-    .poll(
-      async () => {
-        await page.locator(".monaco-workbench .part.editor").click({ position: { x: 200, y: 200 } });
-        await page.keyboard.press("F1");
-        return input.waitFor({ state: "visible", timeout: 3_000 }).then(() => true, () => false);
-      },
-      { timeout: 60_000, interval: 500 },
-    )
-    .toBe(true);
-  await input.fill(">Terminal: Create New Terminal");
-  await page.locator(".quick-input-list .monaco-list-row", { hasText: "Create New Terminal" }).first().waitFor({ timeout: 20_000 });
-  await page.keyboard.press("Enter");
-  await page.locator(".terminal-wrapper .xterm").first().waitFor({ state: "visible", timeout: 30_000 });
-  await page.locator(".terminal-wrapper .xterm-helper-textarea").first().focus();
-  await page.keyboard.type(command);
-  await page.keyboard.press("Enter");
-}
