@@ -8,8 +8,12 @@ import { stringify } from "yaml";
 import { packageRoot } from "../src/paths.js";
 import { cpuMs, memory } from "./proc.js";
 
-/** The key of every bench gateway; bench clients send it through benchKeyHeaders(). */
-export const BENCH_KEY = `bench-${randomBytes(18).toString("base64url")}`;
+/**
+ * The key of every bench gateway; bench clients send it through benchKeyHeaders(). A worker thread (the
+ * neighbour's flood client) loads this module afresh: it takes the main thread's key from the environment a
+ * worker inherits, else it would draw a key of its own and get 401.
+ */
+export const BENCH_KEY = (process.env.GW_BENCH_KEY ??= `bench-${randomBytes(18).toString("base64url")}`);
 
 /** The header that carries local mode's key, for every request and WebSocket of the bench. */
 export function benchKeyHeaders(): Record<string, string> {
