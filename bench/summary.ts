@@ -95,8 +95,9 @@ export function summarize(s: Samples, options: BenchOptions): Row[] {
       ratio:
         `p50 / p99 ${f(sameRun(s.echoCeiling, 50), 2)}x / ${f(sameRun(s.echoCeiling, 99), 2)}x ws + node-pty` +
         (s.echoWebsocketd.length ? `; ${f(sameRun(s.echoWebsocketd, 50), 2)}x / ${f(sameRun(s.echoWebsocketd, 99), 2)}x websocketd` : ""),
-      target: "<= 0.3 / <= 2",
-      met: idle.p50 <= 0.3 && idle.p99 <= 2,
+      // Issue 20's target against ttyd, with websocketd as the compiled stand-in measured in the same runs.
+      target: s.echoWebsocketd.length ? "p50 <= 1x, p99 <= 1.5x websocketd (same run)" : "<= 0.3 / <= 2",
+      met: s.echoWebsocketd.length ? sameRun(s.echoWebsocketd, 50) <= 1 && sameRun(s.echoWebsocketd, 99) <= 1.5 : idle.p50 <= 0.3 && idle.p99 <= 2,
     },
     {
       measure: "Keystroke echo p50 / p99, a neighbour session flooding (ms)",
