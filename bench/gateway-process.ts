@@ -36,6 +36,8 @@ export interface GatewayProcessOptions {
   readonly command?: readonly string[];
   /** Node's own flags, e.g. --cpu-prof. */
   readonly nodeArgs?: readonly string[];
+  /** More environment for the gateway, e.g. GATEWAY_ECHO_TRACE. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** A gateway started fresh as a child process with PORT=0 and a temp HOME. */
@@ -78,6 +80,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions = {}): 
     LOG_LEVEL: "info",
     // Local mode's key (issue 14): the bench sends it as a script would, Authorization: Bearer.
     GATEWAY_TOKEN: BENCH_KEY,
+    ...options.env,
   };
   const [file, ...args] = options.command ?? [process.execPath, ...(options.nodeArgs ?? []), path.join(root, "dist/src/main.js")];
   const started = performance.now();

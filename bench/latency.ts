@@ -5,13 +5,16 @@ import type { GatewayProcess } from "./gateway-process.js";
 import { READY } from "./programs.js";
 import { BenchClient } from "./terminal-client.js";
 
-/** Where echo is measured: a gateway, or the echo ceiling, which speaks the same terminal protocol. */
-type EchoTarget = Pick<GatewayProcess, "url" | "createSession" | "api">;
+/**
+ * Where echo is measured: a gateway, the echo ceiling, which speaks the same terminal protocol, or a plain
+ * byte pipe (`raw`: websocketd), which the client reaches through its adapter.
+ */
+export type EchoTarget = Pick<GatewayProcess, "url" | "createSession" | "api"> & { readonly raw?: boolean };
 
 /** Keystroke echo round trips in milliseconds, one keystroke at a time, through a session running `cat` in raw mode. */
 export async function echoLatencies(gateway: EchoTarget, keystrokes: number): Promise<number[]> {
   const id = await gateway.createSession("bench-echo");
-  const client = await BenchClient.open(gateway.url, id, { ack: "receive" });
+  const client = await BenchClient.open(gateway.url, id, { ack: "receive", raw: gateway.raw });
   try {
     await waitReady(client);
     let echoedAt = 0;

@@ -20,6 +20,7 @@ import { machineLine, markdownTable, textTable, updateReadme } from "./report.js
 import { npmStartMs, promptMs, reattachMs } from "./startup.js";
 import { summarize, type Samples } from "./summary.js";
 import { ceilingThroughput, gatewayThroughput } from "./throughput.js";
+import { websocketdEchoLatencies, websocketdPath } from "./websocketd.js";
 
 /** Sizes of one bench run. */
 export interface BenchOptions {
@@ -100,7 +101,7 @@ async function measure(options: BenchOptions, dir: string): Promise<Samples> {
   const runs = (section: string) => !options.only || options.only.has(section);
   const samples: Samples = {
     throughput: { python: [], nodePty: [], fast: [], parse: [] },
-    echoIdle: [], echoCeiling: [], echoFlood: [], floodMbps: [], interrupt: [], memoryIdle: [], memory1k: [], many: [],
+    echoIdle: [], echoCeiling: [], echoWebsocketd: [], echoFlood: [], floodMbps: [], interrupt: [], memoryIdle: [], memory1k: [], many: [],
     reattach: [], nodeStart: [], npmStart: [], prompt: [],
   };
   for (let run = 0; run < options.runs; run++) {
@@ -140,10 +141,15 @@ async function latencyRun(options: BenchOptions, base: GatewayProcessOptions, ma
   const gateway = await startGatewayProcess(base);
   try {
     samples.nodeStart.push(gateway.startMs);
-    // The gateway and the ceiling take turns going first.
+    // The gateway and the references take turns going first.
     const idle = () => echoLatencies(gateway, options.keystrokes).then((r) => samples.echoIdle.push(r));
     const ceiling = () => ceilingEchoLatencies(options.keystrokes).then((r) => samples.echoCeiling.push(r));
-    for (const measure of samples.echoIdle.length % 2 ? [ceiling, idle] : [idle, ceiling]) await measure();
+    const measures = [idle, ceiling];
+    const websocketd = websocketdPath();
+    if (websocketd) measures.push(() => websocketdEchoLatencies(websocketd, options.keystrokes).then((r) => samples.echoWebsocketd.push(r)));
+    else if (samples.echoIdle.length === 0) log("websocketd is not installed (Debian package websocketd): its echo reference is skipped");
+    const turn = samples.echoIdle.length % measures.length;
+    for (const measure of [...measures.slice(turn), ...measures.slice(0, turn)]) await measure();
     const flood = await startFlood(gateway);
     samples.echoFlood.push(await echoLatencies(gateway, options.keystrokes));
     samples.floodMbps.push((await flood.stop()).mbps);

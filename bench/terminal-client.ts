@@ -16,6 +16,11 @@ export type AckMode = "receive" | "parse" | "none";
 /** How a bench client acknowledges, and its terminal's size when it parses. */
 export interface ClientOptions {
   readonly ack: AckMode;
+  /**
+   * The adapter for a plain byte pipe such as `websocketd --binary`: input goes out as binary frames of its
+   * bytes, and no `restored` event is awaited (the pipe sends none). The gateway's protocol stays as it is.
+   */
+  readonly raw?: boolean;
   readonly cols?: number;
   readonly rows?: number;
 }
@@ -48,7 +53,7 @@ export class BenchClient {
       this.terminal = new Terminal({ cols: options.cols ?? 80, rows: options.rows ?? 24, scrollback: 1000, allowProposedApi: true });
     }
     ws.on("message", (data: Buffer, isBinary) => {
-      if (isBinary) this.onBinary(data);
+      if (isBinary || options.raw) this.onBinary(data);
       else this.events.push(JSON.parse(String(data)));
       this.notify();
     });
@@ -78,7 +83,8 @@ export class BenchClient {
   }
 
   input(data: string): void {
-    this.ws.send(JSON.stringify({ type: "input", data }));
+    if (this.options.raw) this.ws.send(Buffer.from(data, "utf8"), { binary: true });
+    else this.ws.send(JSON.stringify({ type: "input", data }));
   }
 
   /** Resolves once the predicate holds, re-checked on every message and every parsed chunk. */
@@ -101,6 +107,7 @@ export class BenchClient {
 
   /** Resolves once the gateway said the screen was restored (every attach begins with it). */
   restored(): Promise<void> {
+    if (this.options.raw) return Promise.resolve();
     return this.until(() => this.events.some((e) => e.type === "restored"), 60_000, "the restored event");
   }
 
@@ -132,7 +139,7 @@ export class BenchClient {
     this.consumed += chunk.length;
     if (this.onChunk) this.onChunk(chunk);
     else this.unwatched = (this.unwatched + chunk.toString("latin1")).slice(-1_000_000);
-    if (this.options.ack === "none") return;
+    if (this.options.ack === "none" || this.options.raw) return;
     this.unacked += chunk.length;
     if (this.unacked >= ACK_EVERY) {
       this.ws.send(JSON.stringify({ type: "ack", bytes: this.unacked }));

@@ -42,6 +42,8 @@ export interface Config {
   readonly uploadsDir: string;
   readonly configFile: string | undefined;
   readonly logLevel: string;
+  /** GATEWAY_ECHO_TRACE: a file for the keystroke timeline (src/sessions/echo-trace.ts); a bench diagnostic. */
+  readonly echoTraceFile: string | undefined;
   readonly sessionLingerMinutes: number;
   /** MEMORY_HEADROOM_MB: memory kept free; a session or IDE start that would leave less is refused (503). */
   readonly memoryHeadroomMb: number;
@@ -188,6 +190,7 @@ export function loadConfig(env: Env, file?: ConfigFile): Config {
     uploadsDir: path.join(home, "uploads"),
     configFile: file?.path,
     logLevel: oneOf(env, "LOG_LEVEL", ["trace", "debug", "info", "warn", "error", "fatal", "silent"], "info"),
+    echoTraceFile: nonEmpty(env.GATEWAY_ECHO_TRACE),
     sessionLingerMinutes: integer(env, "SESSION_LINGER_MINUTES", 1, 525_600, 1440),
     memoryHeadroomMb: integer(env, "MEMORY_HEADROOM_MB", 0, 1_048_576, 512),
     agents: parsed.agents.map((a) => ({ ...a, label: a.label ?? a.id })),

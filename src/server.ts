@@ -43,6 +43,7 @@ import { createTokenRoutes } from "./routes/token.js";
 import { createUploadRoutes } from "./routes/upload.js";
 import { createMemoryAdmission, preferForOomKill } from "./memory/admission.js";
 import { readMemory, type MemoryPaths } from "./memory/memory-info.js";
+import { createEchoTrace } from "./sessions/echo-trace.js";
 import { SessionManager } from "./sessions/session-manager.js";
 import { createTerminalSocket } from "./sessions/terminal-socket.js";
 import { createSyncService, type SyncOptions, type SyncService } from "./sync/service.js";
@@ -127,7 +128,10 @@ export function createServer(options: GatewayOptions): Gateway {
     // Gemini started from a shell tab: its relaunch wrapper would otherwise outlive the tab.
     GEMINI_CLI_NO_RELAUNCH: "true",
   });
+  // A bench diagnostic, off unless GATEWAY_ECHO_TRACE names a file: written when the gateway closes.
+  const echoTrace = config.echoTraceFile ? createEchoTrace(config.echoTraceFile) : undefined;
   const sessions = new SessionManager({
+    trace: echoTrace,
     maxSessions: config.limits.maxSessions,
     lingerMinutes: config.sessionLingerMinutes,
     scrollbackBytes: config.limits.scrollbackBytes,
@@ -345,6 +349,7 @@ export function createServer(options: GatewayOptions): Gateway {
         await mcp.close();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
+        echoTrace?.close();
       })()),
   };
 }

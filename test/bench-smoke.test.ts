@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -29,6 +29,10 @@ describe("npm run bench --smoke", () => {
     }
     expect(samples.echoIdle[0]).toHaveLength(20);
     expect(samples.echoCeiling[0]).toHaveLength(20);
+    // The compiled reference is optional: measured when Debian's websocketd is installed, skipped otherwise.
+    const websocketd = spawnSync("sh", ["-c", "command -v websocketd"]).status === 0;
+    expect(samples.echoWebsocketd).toHaveLength(websocketd ? 1 : 0);
+    if (websocketd) expect(samples.echoWebsocketd[0]).toHaveLength(20);
     expect(samples.echoFlood[0]).toHaveLength(20);
     expect(samples.floodMbps[0]).toBeGreaterThan(0);
     expect(samples.interrupt[0].ms).toBeGreaterThan(0);

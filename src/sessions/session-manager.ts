@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { AgentSpec } from "../config.js";
 import { HttpError } from "../http-error.js";
+import type { EchoTrace } from "./echo-trace.js";
 import { Session, type Launch, type SessionInfo } from "./session.js";
 
 export interface SessionManagerOptions {
@@ -10,6 +11,8 @@ export interface SessionManagerOptions {
   readonly scrollbackBytes: number;
   readonly scrollbackLines: number;
   readonly logger: Logger;
+  /** Every session marks its keystrokes' stages here (GATEWAY_ECHO_TRACE; a bench diagnostic). */
+  readonly trace?: EchoTrace;
 }
 
 export interface CreateSession {
@@ -54,6 +57,7 @@ export class SessionManager {
         scrollbackBytes: this.options.scrollbackBytes,
         scrollbackLines: this.options.scrollbackLines,
         logger: this.options.logger,
+        trace: this.options.trace,
         onExit: (s) => this.emit("exited", s),
         onClients: (s) => this.onClients(s),
         onActivity: (s) => this.emitActivity(s),

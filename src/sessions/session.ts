@@ -3,6 +3,7 @@ import * as pty from "@lydell/node-pty";
 import type { Logger } from "pino";
 import type { WebSocket } from "ws";
 import { Activity, type ActivityInfo } from "./activity.js";
+import type { EchoTrace } from "./echo-trace.js";
 import { FlowControl, HIGH_WATERMARK, LOW_WATERMARK } from "./flow-control.js";
 import { PtyInput } from "./pty-input.js";
 import { isAlive, reapSession, signalSession } from "./process-tree.js";
@@ -28,6 +29,8 @@ export interface SessionOptions {
   readonly scrollbackBytes: number;
   readonly scrollbackLines: number;
   readonly logger: Logger;
+  /** GATEWAY_ECHO_TRACE's diagnostic (echo-trace.ts); undefined, as in production, it costs nothing. */
+  readonly trace?: EchoTrace;
   /** Called once the process has exited and its last output was sent. */
   readonly onExit?: (session: Session) => void;
   /** Called when the number of attached clients changes. */
@@ -88,6 +91,7 @@ export class Session {
   readonly activity: Activity;
   private readonly pty: pty.IPty;
   private readonly log: Logger;
+  private readonly trace: EchoTrace | undefined;
   private readonly scrollback: Scrollback;
   private readonly input: { write(data: string): boolean; close(): void };
   private readonly clients = new Set<Client>();
@@ -115,6 +119,7 @@ export class Session {
     this.cols = options.cols;
     this.rows = options.rows;
     this.log = options.logger.child({ session: options.id, agent: options.agent });
+    this.trace = options.trace;
     this.scrollback = new Scrollback(options.scrollbackBytes);
     this.exitPromise = new Promise((resolve) => (this.resolveExit = resolve));
     this.activity = new Activity({ onChange: () => options.onActivity?.(this) });
@@ -131,6 +136,7 @@ export class Session {
     this.input = inputFor(this.pty, this.log);
     // With encoding null node-pty hands out Buffers; its typings still say string.
     this.pty.onData((data) => {
+      this.trace?.mark("pty-read");
       this.activity.output(data as unknown as Buffer);
       this.onOutput(data as unknown as Buffer);
     });
@@ -201,13 +207,17 @@ export class Session {
   /** Applies one validated frame from a client. */
   handle(socket: WebSocket, frame: ClientFrame): void {
     switch (frame.type) {
-      case "input":
+      case "input": {
+        this.trace?.mark("parsed");
         this.activity.input(frame.data);
-        if (!this.exitedFlag && !this.input.write(frame.data)) {
+        const written = this.exitedFlag || this.input.write(frame.data);
+        this.trace?.mark("pty-written");
+        if (!written) {
           const client = this.findClient(socket);
           if (client) this.sendEvent(client, { type: "error", message: "input dropped: the program is not reading its input" });
         }
         break;
+      }
       case "resize":
         this.resize(frame.cols, frame.rows);
         break;
@@ -293,6 +303,7 @@ export class Session {
       this.flushTimer = undefined;
     }
     if (this.pendingBytes === 0) return;
+    this.trace?.mark("flush");
     const data = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     const now = performance.now();
@@ -308,6 +319,7 @@ export class Session {
   private send(client: Client, data: Buffer): void {
     if (client.socket.readyState !== client.socket.OPEN) return;
     client.socket.send(data, { binary: true }, this.afterSend);
+    this.trace?.mark("sent");
     client.flow.sent(data.length);
     if (!this.paused) this.reconsiderPause();
   }
