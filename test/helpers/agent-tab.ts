@@ -16,8 +16,12 @@ export const AGENT_FORMATS = [
   { id: "gemini", format: "gemini" },
 ] as const;
 
-/** Types a prompt, retyping until the CLI shows it (Gemini draws its input box before it accepts keys), then sends it. */
-export async function ask(client: TerminalClient, screen: ScreenMirror, prompt: string): Promise<void> {
+/**
+ * Types a prompt, retyping until the CLI shows it (Gemini draws its input box before it accepts keys), then sends
+ * it. With `sent`, Enter is pressed again until it holds: a CLI still settling (Gemini loading a resumed
+ * conversation) can drop the first one, and an Enter on an empty input box does nothing.
+ */
+export async function ask(client: TerminalClient, screen: ScreenMirror, prompt: string, sent?: () => boolean): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     client.input(prompt);
     try {
@@ -30,6 +34,11 @@ export async function ask(client: TerminalClient, screen: ScreenMirror, prompt: 
   // Let the TUI settle its input state before Enter: a paste-like burst ending in \r can be taken as a newline.
   await new Promise((resolve) => setTimeout(resolve, 300));
   client.input("\r");
+  for (let attempt = 1; sent && !sent() && attempt <= 3; attempt++) {
+    const end = Date.now() + 5_000;
+    while (!sent() && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 100));
+    if (!sent()) client.input("\r");
+  }
 }
 
 /** Opens an agent tab, waits for its prompt, asks "say ping-<word>" and waits for "pong-<word>"; returns the screen. */

@@ -3,7 +3,8 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startFakeDatabricks, type FakeDatabricks } from "../fakes/databricks.js";
 import { startFakeModelServing, type FakeModelServing } from "../fakes/model-serving.js";
-import { startGateway, type TerminalClient, type TestGateway } from "../helpers/gateway.js";
+import { ask } from "../helpers/agent-tab.js";
+import { startGateway, type TestGateway } from "../helpers/gateway.js";
 import { commandLine, environment, processesWithHome, SocketWatch } from "../helpers/processes.js";
 import { ScreenMirror } from "../helpers/screen.js";
 import { until } from "../helpers/until.js";
@@ -124,21 +125,6 @@ describe.each(AGENTS)("$id in a terminal tab, through the model proxy", (agent) 
   );
 });
 
-/** Types a prompt, retyping until the CLI shows it, then sends it. */
-async function ask(client: TerminalClient, screen: ScreenMirror, prompt: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    client.input(prompt);
-    try {
-      await screen.waitFor(prompt, 5_000);
-      break;
-    } catch (error) {
-      if (attempt === 4) throw error;
-    }
-  }
-  // Let the TUI settle before Enter: a burst ending in \r can be taken as a newline.
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  client.input("\r");
-}
 
 function cliProcesses(home: string, pattern: RegExp): number[] {
   return processesWithHome(home).filter((pid) => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startFakeModelServing, type FakeModelServing } from "../fakes/model-serving.js";
-import { READY } from "../helpers/agent-tab.js";
-import { startGateway, type TerminalClient, type TestGateway } from "../helpers/gateway.js";
+import { ask, READY } from "../helpers/agent-tab.js";
+import { startGateway, type TestGateway } from "../helpers/gateway.js";
 import { ScreenMirror } from "../helpers/screen.js";
 import { until } from "../helpers/until.js";
 
@@ -58,7 +58,8 @@ describe.each(AGENTS)("resuming a $id conversation", (agent) => {
     const second = await open({ resume: conversation.id });
     await second.screen.waitFor(agent.ready, CLI_TIMEOUT_MS);
     const before = fake.calls.length;
-    await ask(second.client, second.screen, "say ping-bravo");
+    const asked = () => fake.calls.slice(before).some((c) => JSON.stringify(c.body).includes("ping-bravo"));
+    await ask(second.client, second.screen, "say ping-bravo", asked);
     await second.screen.waitFor("pong-bravo", CLI_TIMEOUT_MS);
     // The model saw the earlier turn: the tab went on with that conversation, not a new one.
     const calls = fake.calls.slice(before).filter((c) => c.method === "POST" && JSON.stringify(c.body).includes("ping-bravo"));
@@ -77,16 +78,3 @@ describe.each(AGENTS)("resuming a $id conversation", (agent) => {
   });
 });
 
-async function ask(client: TerminalClient, screen: ScreenMirror, prompt: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    client.input(prompt);
-    try {
-      await screen.waitFor(prompt, 5_000);
-      break;
-    } catch (error) {
-      if (attempt === 4) throw error;
-    }
-  }
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  client.input("\r");
-}
