@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import { proxyError } from "./proxy-errors.js";
 import { refusedModelPath } from "./proxy-path.js";
 import { FORMATS, geminiPath, jsonBody, readBody, requestedModel, type WireFormat } from "./proxy-request.js";
-import type { ModelRoute, Upstreams } from "./route.js";
+import type { ModelRoute, Upstreams } from "./model-route.js";
 import { fixRequest } from "./wire-fixes.js";
 
 /** Hop-by-hop headers, and every header that could carry the caller's key, are not forwarded. */

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
-import { backoffMs, systemClock, type Clock } from "./clock.js";
+import { backoffMs } from "./backoff.js";
+import { systemClock, type Clock } from "./clock.js";
 import type { ProfileWriter } from "./databrickscfg.js";
 import { sameEmail } from "../auth/owner.js";
 import { mintToken } from "./mint.js";

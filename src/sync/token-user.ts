@@ -7,7 +7,7 @@ import { deadline, userClient } from "../databricks/client.js";
  * lower-cased). When the gateway knows its owner (APP_OWNER, the app's creator), a token of anyone else is
  * refused rather than synced into their folder.
  */
-export function createOwnerResolver(options: {
+export function createTokenUserResolver(options: {
   host: string;
   known: () => string | undefined;
   callTimeoutMs: number;
