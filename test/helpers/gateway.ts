@@ -192,8 +192,8 @@ export class TerminalClient {
     this.send({ type: "input", data });
   }
 
-  /** Waits until the predicate holds, re-checking on every message. */
-  async until(predicate: () => boolean, timeoutMs = 10_000, what = "condition"): Promise<void> {
+  /** Waits until the predicate holds, re-checking on every message (the same argument order as helpers/until.ts). */
+  async until(predicate: () => boolean, what = "condition", timeoutMs = 10_000): Promise<void> {
     if (predicate()) return;
     await new Promise<void>((resolve, reject) => {
       const check = () => {
@@ -222,11 +222,11 @@ export class TerminalClient {
       carry = fresh.slice(-pattern.length);
       return fresh.includes(pattern);
     };
-    return this.until(test, timeoutMs, String(pattern));
+    return this.until(test, String(pattern), timeoutMs);
   }
 
   waitForEvent(type: string, timeoutMs = 10_000): Promise<any> {
-    return this.until(() => this.events.some((e) => e.type === type), timeoutMs, `event ${type}`).then(() =>
+    return this.until(() => this.events.some((e) => e.type === type), `event ${type}`, timeoutMs).then(() =>
       this.events.find((e) => e.type === type),
     );
   }
