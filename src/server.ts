@@ -1,3 +1,5 @@
+// Longer than the house's ~250 lines on purpose: the composition root builds every subsystem in one place, so the
+// order of construction, listen() and close() can be read at once. Routes, upgrades and wiring live elsewhere.
 import { mkdirSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
