@@ -3,6 +3,7 @@ import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import type { Guard } from "./auth/guard.js";
 import { HttpError, refuseUpgrade, toHttpError } from "./http-error.js";
+import { parseTarget } from "./request-target.js";
 
 /** A WebSocket endpoint; the server checks the guard before calling `handle`. */
 export interface UpgradeRoute {
@@ -13,15 +14,10 @@ export interface UpgradeRoute {
   handle(req: IncomingMessage, socket: Duplex, head: Buffer): void;
 }
 
-/**
- * The path of a request target without its query, or undefined when it is not an origin-form path. The target
- * is appended to a base rather than resolved against it: "//host/x" would otherwise be read as a host and
- * "//[" would throw.
- */
+
+/** The path of a request target without its query, or undefined when it is not an origin-form path. */
 export function targetPath(target: string | undefined): string | undefined {
-  const raw = target ?? "/";
-  if (!raw.startsWith("/") || !URL.canParse(`http://x${raw}`)) return undefined;
-  return new URL(`http://x${raw}`).pathname;
+  return parseTarget(target)?.pathname;
 }
 
 /**
