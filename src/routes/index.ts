@@ -19,6 +19,7 @@ import { createAgentRoutes } from "./agents.js";
 import { createConversationRoutes } from "./conversations.js";
 import { createEventRoutes } from "./events.js";
 import { createHealthRoutes } from "./health.js";
+import { createIdeApiRoutes, createIdeProxyRoutes } from "./ide.js";
 import { createMeRoutes } from "./me.js";
 import { createModelRoutes } from "./models.js";
 import { requestLog } from "./request-log.js";
@@ -44,7 +45,7 @@ export interface RouteDeps {
   readonly backup: BackupService | undefined;
   readonly models: ModelService;
   readonly memory: Pick<MemoryAdmission, "ideVisits" | "routes">;
-  readonly ide: Pick<Ide, "proxyRoutes" | "apiRoutes">;
+  readonly ide: Pick<Ide, "manager" | "installer" | "proxy">;
   readonly events: Events;
   /** Where each agent keeps its conversations (see conversation-dirs.ts). */
   readonly conversations: Readonly<Record<string, string>>;
@@ -70,7 +71,7 @@ export function registerRoutes(app: Express, deps: RouteDeps): void {
   app.use(guard.http);
   // code-server under /ide/ (exempt from the page's CSP above: the workbench brings its own).
   app.use("/ide", deps.memory.ideVisits);
-  app.use(deps.ide.proxyRoutes);
+  app.use(createIdeProxyRoutes({ manager: deps.ide.manager, proxy: deps.ide.proxy }));
   // Before the JSON parser: an uploaded .json file is a file, not a request body to parse (or refuse at 64 kB).
   app.use(createUploadRoutes({ uploadsDir: config.uploadsDir, maxBytes: config.limits.maxUploadBytes }));
   app.use("/api", express.json({ limit: "64kb" }));
@@ -91,7 +92,7 @@ export function registerRoutes(app: Express, deps: RouteDeps): void {
       resume: (agent, cwd, id) => resumeArgs(agent, dirs, cwd, id),
     }),
   );
-  app.use(deps.ide.apiRoutes);
+  app.use(createIdeApiRoutes({ manager: deps.ide.manager, installer: deps.ide.installer }));
   app.use(createEventRoutes({ events: deps.events }));
   app.use(createStaticRoutes({ root: deps.root }));
   app.use(notFound);

@@ -1,9 +1,9 @@
 import { Router, type Request } from "express";
 import { HttpError, wantsHtml } from "../http-error.js";
-import type { IdeManager } from "./ide-manager.js";
-import type { Installer } from "./installer.js";
-import { IDE_PAGE_HEADERS, idePage } from "./pages.js";
-import { IDE_PREFIX, isPortPreview, type IdeProxy } from "./proxy.js";
+import type { IdeManager } from "../ide/ide-manager.js";
+import type { Installer } from "../ide/installer.js";
+import { IDE_PAGE_HEADERS, idePage } from "../ide/pages.js";
+import { IDE_PREFIX, isPortPreview, type IdeProxy } from "../ide/proxy.js";
 
 /** How often a client without scripts should come back while the IDE starts, in seconds. */
 const RETRY_AFTER_SECONDS = "1";
@@ -13,7 +13,7 @@ const RETRY_AFTER_SECONDS = "1";
  * a browser gets the "Starting the IDE" page (or the offer to install it). /ide must be exempt from the page's
  * Content-Security-Policy: the workbench brings its own, and the page's would break it.
  */
-export function createIdeProxyRoutes({ manager, proxy }: { manager: IdeManager; proxy: IdeProxy }): Router {
+export function createIdeProxyRoutes({ manager, proxy }: { manager: IdeManager; proxy: Pick<IdeProxy, "web"> }): Router {
   const router = Router();
   router.use(IDE_PREFIX, (req, res, next) => {
     const refusal = foreignRequest(req);
