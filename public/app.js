@@ -1,7 +1,7 @@
 // The page: tabs of terminals over the gateway's sessions, in one or two panes, with a status bar.
 // This file wires the parts in public/js/ together: what each user action does, and the start-up.
 
-import { agents as fetchAgents, models as modelsApi, sessions as sessionsApi } from "./js/api.js";
+import { agents as fetchAgents, models as modelsApi, sessions as sessionsApi, uploadFile } from "./js/api.js";
 import { AgentMenu } from "./js/agent-menu.js";
 import { Attention, attentionToggles } from "./js/attention.js";
 import { confirmDialog, toast } from "./js/dialogs.js";
@@ -18,7 +18,7 @@ import { TerminalView } from "./js/terminal-view.js";
 import { applyPageTheme, findTheme } from "./js/themes.js";
 import { createTokenPrompt } from "./js/token-prompt.js";
 import { fitToVisualViewport, KeyBar } from "./js/key-bar.js";
-import { shellQuote, uploadFile, watchFiles } from "./js/upload.js";
+import { shellQuote, watchFiles } from "./js/upload.js";
 import { Workspace } from "./js/workspace.js";
 
 const prefs = load();

@@ -5,13 +5,14 @@ import path from "node:path";
 /**
  * Writes a file atomically with mode 0600: a temp file in the same folder, then a rename, so a reader (a CLI
  * starting at that moment) sees the old or the new content, never half of it. The folder is made 0700 if missing.
+ * The temp file is created fresh ("wx"), so it is never written through a link planted at its name.
  */
-export function writeFileAtomic(file: string, content: string): void {
+export function writeFileAtomic(file: string, content: string | Uint8Array): void {
   const dir = path.dirname(file);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   try {
-    writeFileSync(temp, content, { mode: 0o600 });
+    writeFileSync(temp, content, { mode: 0o600, flag: "wx" });
     // The mode option is masked by the umask and ignored for an existing file: set it explicitly.
     chmodSync(temp, 0o600);
     renameSync(temp, file);

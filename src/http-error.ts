@@ -37,6 +37,11 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** The one JSON error body: {"error": {code, message}} (HTTP answers, refused upgrades, the IDE proxy's 502). */
+export function errorBody({ code, message }: Pick<HttpError, "code" | "message">): { error: { code: string; message: string } } {
+  return { error: { code, message } };
+}
+
 /** Answers an HttpError as JSON ({"error": {code, message}}) or, for a browser page, as HTML. */
 export function sendError(req: Request, res: Parameters<RequestHandler>[1], error: HttpError): void {
   if (res.headersSent) {
@@ -48,7 +53,7 @@ export function sendError(req: Request, res: Parameters<RequestHandler>[1], erro
     const scrub = (res.locals as { scrub?: (text: string) => string }).scrub ?? scrubText;
     res.type("html").send(errorPage(error.status, STATUS_CODES[error.status] ?? "Error", scrub(error.message)));
   } else {
-    res.json({ error: { code: error.code, message: error.message } });
+    res.json(errorBody(error));
   }
 }
 
@@ -90,7 +95,7 @@ export function toHttpError(error: unknown, logger: Logger): HttpError {
 
 /** Refuses a WebSocket upgrade with the HTTP status of an HttpError, then closes the socket. */
 export function refuseUpgrade(socket: Duplex, error: HttpError): void {
-  const body = JSON.stringify({ error: { code: error.code, message: scrubText(error.message) } });
+  const body = JSON.stringify(errorBody({ code: error.code, message: scrubText(error.message) }));
   if (socket.writable) {
     socket.end(
       `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? "Error"}\r\n` +

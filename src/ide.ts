@@ -1,12 +1,10 @@
 import path from "node:path";
-import type { Router } from "express";
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import { defaultInstallDir, readPins } from "./ide/code-server-bin.js";
 import { IdeManager } from "./ide/ide-manager.js";
 import { Installer } from "./ide/installer.js";
-import { createIdeProxy } from "./ide/proxy.js";
-import { createIdeApiRoutes, createIdeProxyRoutes } from "./ide/routes.js";
+import { createIdeProxy, type IdeProxy } from "./ide/proxy.js";
 import type { UpgradeRoute } from "./upgrade.js";
 
 /** Periods tests shorten. */
@@ -35,10 +33,8 @@ export interface IdeOptions extends IdeTimings {
 export interface Ide {
   readonly manager: IdeManager;
   readonly installer: Installer;
-  /** /ide/...: mount after the guard, exempt from the page's CSP. */
-  readonly proxyRoutes: Router;
-  /** /api/ide...: mount with the other API routes. */
-  readonly apiRoutes: Router;
+  /** The proxy to code-server: src/routes/ide.ts serves /ide/... through it. */
+  readonly proxy: Pick<IdeProxy, "web">;
   readonly upgrade: UpgradeRoute;
   /** Ends code-server's process group and any running install. */
   close(): Promise<void>;
@@ -78,8 +74,7 @@ export function createIde(options: IdeOptions): Ide {
   return {
     manager,
     installer,
-    proxyRoutes: createIdeProxyRoutes({ manager, proxy }),
-    apiRoutes: createIdeApiRoutes({ manager, installer }),
+    proxy,
     upgrade: proxy.upgrade,
     async close() {
       proxy.close();

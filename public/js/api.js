@@ -30,13 +30,31 @@ export async function api(method, url, body) {
   return data;
 }
 
-/** GET for status endpoints a later issue may not have built yet: undefined on 404 or failure. */
-export async function optional(url) {
+/** GET of a status endpoint for the status bar: {ok: true, value} or {ok: false, error}; never throws. */
+export async function readStatus(url) {
   try {
     return { ok: true, value: await api("GET", url) };
   } catch (error) {
-    return { ok: false, missing: error.status === 404, error };
+    return { ok: false, error };
   }
+}
+
+/** POST /api/upload (src/routes/upload.ts): one file as a raw body; resolves with the gateway's {path, name, size}. */
+export async function uploadFile(file) {
+  let res;
+  try {
+    res = await fetch("api/upload", {
+      method: "POST",
+      headers: { "Content-Type": file.type || "application/octet-stream", "X-File-Name": encodeURIComponent(file.name || "pasted") },
+      body: file,
+      credentials: "same-origin",
+    });
+  } catch (error) {
+    throw new ApiError(0, "network", `Upload failed: ${error.message}`);
+  }
+  const data = await res.json().catch(() => undefined);
+  if (!res.ok) throw new ApiError(res.status, data?.error?.code ?? "http_error", data?.error?.message ?? `Upload failed: HTTP ${res.status}`);
+  return data;
 }
 
 /** The sessions API (src/routes/sessions.ts). */

@@ -2,7 +2,7 @@
 // It reads each endpoint once at start; after that the events channel (events.js) pushes every change into
 // apply(). Endpoints a later issue has not built answer 404: their item shows "-" and the control stays safe.
 
-import { optional } from "./api.js";
+import { readStatus } from "./api.js";
 import { el } from "./dom.js";
 
 /** "in 12 min", "3 min ago", from a timestamp. */
@@ -113,13 +113,13 @@ export class StatusBar {
 
   async refresh() {
     const [me, token, sync, ide, models] = await Promise.all([
-      optional("api/me"),
-      optional("api/token"),
-      optional("api/sync"),
-      optional("api/ide"),
-      optional("api/models"),
+      readStatus("api/me"),
+      readStatus("api/token"),
+      readStatus("api/sync"),
+      readStatus("api/ide"),
+      readStatus("api/models"),
     ]);
-    void optional("api/memory").then((res) => this.renderMemory(res));
+    void readStatus("api/memory").then((res) => this.renderMemory(res));
     this.renderMe(me);
     this.renderModels(models);
     this.renderToken(token);
@@ -130,7 +130,7 @@ export class StatusBar {
   renderMe(res) {
     const email = res.ok && typeof res.value?.email === "string" && res.value.email ? res.value.email : undefined;
     this.email.value.textContent = email ?? (res.ok && res.value?.mode === "local" ? "local mode" : "-");
-    this.email.node.title = res.ok ? `Signed in${res.value?.mode ? ` (${res.value.mode} mode)` : ""}` : "Not available on this gateway yet";
+    this.email.node.title = res.ok ? `Signed in${res.value?.mode ? ` (${res.value.mode} mode)` : ""}` : "Could not be read";
   }
 
   /**
@@ -156,7 +156,7 @@ export class StatusBar {
     this.models.value.textContent = typeof route === "string" ? `${names[route] ?? route}${problem ? " !" : ""}` : "-";
     this.models.node.classList.toggle("warn", problem);
     if (!res.ok) {
-      this.models.node.title = "Not available on this gateway yet";
+      this.models.node.title = "Model status could not be read";
       return;
     }
     const labels = { claude: "Claude", codex: "Codex", gemini: "Gemini" };
@@ -189,7 +189,7 @@ export class StatusBar {
     if (!res.ok || !res.value || typeof res.value.state !== "string") {
       this.tokenState = undefined;
       value.textContent = "-";
-      node.title = res.missing ? "Token status is not available on this gateway yet" : "Token status could not be read";
+      node.title = "Token status could not be read";
       return;
     }
     const t = (this.tokenState = res.value);
@@ -213,7 +213,7 @@ export class StatusBar {
     const { value, node } = this.memory;
     if (!m || !(m.limitBytes > 0)) {
       value.textContent = "-";
-      node.title = res.missing ? "Memory use is not available on this gateway yet" : "Memory use could not be read";
+      node.title = "Memory use could not be read";
       return;
     }
     const gib = (bytes) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
@@ -228,7 +228,7 @@ export class StatusBar {
     node.className = "status-item";
     if (!res.ok || !Array.isArray(res.value)) {
       value.textContent = "-";
-      node.title = res.missing ? "Workspace sync is not available on this gateway yet" : "Sync status could not be read";
+      node.title = "Sync status could not be read";
       return;
     }
     const repos = res.value.filter((r) => r && typeof r === "object");
@@ -259,7 +259,7 @@ export class StatusBar {
     if (!res.ok) {
       this.ide.disabled = true;
       this.ideState.textContent = "";
-      this.ide.title = res.missing ? "The IDE is not available on this gateway yet" : "The IDE's status could not be read";
+      this.ide.title = "The IDE's status could not be read";
       return;
     }
     const installing = res.value?.install?.state === "running";

@@ -1,25 +1,5 @@
 // Files pasted or dropped onto a terminal go to POST /api/upload; their paths are typed into the shell.
 
-import { ApiError } from "./api.js";
-
-/** Uploads one file as a raw body; resolves with the gateway's {path, name, size}. */
-export async function uploadFile(file) {
-  let res;
-  try {
-    res = await fetch("api/upload", {
-      method: "POST",
-      headers: { "Content-Type": file.type || "application/octet-stream", "X-File-Name": encodeURIComponent(file.name || "pasted") },
-      body: file,
-      credentials: "same-origin",
-    });
-  } catch (error) {
-    throw new ApiError(0, "network", `Upload failed: ${error.message}`);
-  }
-  const data = await res.json().catch(() => undefined);
-  if (!res.ok) throw new ApiError(res.status, data?.error?.code ?? "http_error", data?.error?.message ?? `Upload failed: HTTP ${res.status}`);
-  return data;
-}
-
 /** Quotes a path for a POSIX shell when it needs it (the gateway's names are safe; its directory may not be). */
 export function shellQuote(text) {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;

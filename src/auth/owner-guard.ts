@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { HttpError } from "../http-error.js";
 import type { Guard } from "./guard.js";
 import { checkOrigin, isUnsafeMethod, signedInEmail } from "./identity.js";
-import { normalizeEmail, type OwnerStatus } from "./owner.js";
+import { sameEmail, type OwnerStatus } from "./owner.js";
 
 /** What the guard needs of the owner lookup (OwnerResolver). */
 export interface OwnerSource {
@@ -32,7 +32,7 @@ export function createOwnerGuard({ owner, logger }: OwnerGuardOptions): Guard {
     }
     const email = signedInEmail(req);
     if (email instanceof HttpError) return email;
-    if (normalizeEmail(email) !== expected) {
+    if (!sameEmail(email, expected)) {
       // Logged without the email: a log line is no place for another user's identity.
       log.warn({ path: pathOf(req) }, "request by a user who is not the owner refused");
       return new HttpError(403, "not_owner", `This gateway belongs to another user; you are signed in as ${email}.`);

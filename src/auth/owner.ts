@@ -137,6 +137,11 @@ export function normalizeEmail(email: string): string {
   return email.replace(/^[ \t]+|[ \t]+$/g, "").toLowerCase();
 }
 
+/** The one email comparison (the guard, the token checks, the sync): equal once normalized. */
+export function sameEmail(a: string, b: string): boolean {
+  return normalizeEmail(a) === normalizeEmail(b);
+}
+
 /** A short reason fit for logs and /healthz: the HTTP status or the error's first line, never a credential. */
 function describe(error: unknown): string {
   const status = statusOf(error);

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { writeFileAtomic } from "../atomic-file.js";
 import path from "node:path";
 import { deflateSync } from "node:zlib";
 import { itemFor, NEVER_SAVED, type HomeItem } from "./home-items.js";
@@ -97,14 +98,7 @@ export function putHomeFile(home: string, rel: string, item: HomeItem, content: 
       return "kept";
     }
   }
-  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(4).toString("hex")}.restore`);
-  try {
-    writeFileSync(temp, data, { mode: 0o600, flag: "wx" });
-    renameSync(temp, target);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw error;
-  }
+  writeFileAtomic(target, data);
   return existing ? "merged" : "restored";
 }
 

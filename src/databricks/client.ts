@@ -2,6 +2,8 @@ import { Context, WorkspaceClient, type ConfigOptions } from "@databricks/sdk-ex
 
 /** Every Databricks call is bounded: the SDK's own timeout does not cancel a hung request. */
 export const DEFAULT_CALL_TIMEOUT_MS = 15_000;
+/** Bound on one call of the sync and the backup, which move workspace files: a 10 MB import over a slow link still fits. */
+export const FILE_CALL_TIMEOUT_MS = 60_000;
 
 /**
  * A cancellation Context for one SDK call, tied to an AbortSignal that fires after `ms`. Pass it as the

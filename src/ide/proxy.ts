@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { createProxyServer } from "http-proxy-3";
 import type { Logger } from "pino";
-import { HttpError, errorPage, refuseUpgrade } from "../http-error.js";
+import { HttpError, errorBody, errorPage, refuseUpgrade } from "../http-error.js";
 import type { UpgradeRoute } from "../upgrade.js";
 import type { IdeManager } from "./ide-manager.js";
 
@@ -85,10 +85,11 @@ export function createIdeProxy(options: { manager: IdeManager; logger: Logger; t
     log.warn({ err: error.message, path: req.url }, "code-server unreachable");
     if ("writeHead" in res) {
       if (res.headersSent) return void res.destroy();
-      const message = "The IDE did not answer. It may have stopped or crashed; reload the page to start it again.";
+      const error = new HttpError(502, "ide_unreachable", "The IDE did not answer. It may have stopped or crashed; reload the page to start it again.");
       const html = (req.headers.accept ?? "").includes("text/html");
-      res.writeHead(502, { "content-type": html ? "text/html; charset=utf-8" : "application/json", "cache-control": "no-store" });
-      res.end(html ? errorPage(502, "Bad Gateway", message) : JSON.stringify({ error: { code: "ide_unreachable", message } }));
+      // Written by hand, not by sendError: this is the raw response http-proxy hands over, and it keeps no-store.
+      res.writeHead(error.status, { "content-type": html ? "text/html; charset=utf-8" : "application/json", "cache-control": "no-store" });
+      res.end(html ? errorPage(error.status, "Bad Gateway", error.message) : JSON.stringify(errorBody(error)));
     } else {
       refuseUpgrade(res, new HttpError(502, "ide_unreachable", "The IDE did not answer."));
     }

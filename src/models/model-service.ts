@@ -13,7 +13,7 @@ import { modelCredential } from "./credential.js";
 import { chooseAgentModels, type AgentModels } from "./families.js";
 import { describeModels, type ModelsInfo } from "./models-info.js";
 import { ModelProxy } from "./proxy.js";
-import { chooseModelRoute, type ModelRoute, type Upstreams } from "./route.js";
+import { chooseModelRoute, type ModelRoute, type Upstreams } from "./model-route.js";
 
 export type { ModelsInfo } from "./models-info.js";
 

@@ -2,7 +2,7 @@ import { gatewayConfiguresAgents } from "../agents/homes.js";
 import type { Config } from "../config.js";
 import type { CatalogSnapshot } from "./catalog.js";
 import type { AgentModels, ClaudeTiers } from "./families.js";
-import type { ModelRoute, RouteKind, Upstreams } from "./route.js";
+import type { ModelRoute, RouteKind, Upstreams } from "./model-route.js";
 
 /** One agent as GET /api/models reports it. */
 export interface AgentModelsInfo {

@@ -1,5 +1,5 @@
 import type http from "node:http";
-import type { Upstreams } from "./route.js";
+import type { Upstreams } from "./model-route.js";
 
 /**
  * Answers with an error in the caller's own wire format, so each CLI shows the message itself instead of

@@ -6,8 +6,9 @@ import type { Logger } from "pino";
 import { proxyError } from "./proxy-errors.js";
 import { refusedModelPath } from "./proxy-path.js";
 import { FORMATS, geminiPath, jsonBody, readBody, requestedModel, type WireFormat } from "./proxy-request.js";
-import type { ModelRoute, Upstreams } from "./route.js";
+import type { ModelRoute, Upstreams } from "./model-route.js";
 import { fixRequest } from "./wire-fixes.js";
+import { parseTarget } from "../request-target.js";
 
 /** Hop-by-hop headers, and every header that could carry the caller's key, are not forwarded. */
 const DROPPED_REQUEST_HEADERS = new Set([
@@ -104,10 +105,9 @@ export class ModelProxy {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const started = performance.now();
-    // Appended, not resolved against a base: a target starting with "//" would otherwise be read as a host
-    // (and "//[" throws), turning a bad path into a 502.
+    // A target starting with "//" must not be read as a host (and "//[" must not throw into a 502).
     const raw = req.url ?? "/";
-    const url = URL.canParse(`http://proxy${raw}`) && raw.startsWith("/") ? new URL(`http://proxy${raw}`) : undefined;
+    const url = parseTarget(raw);
     if (!url) return proxyError(res, "openai", 400, "Not a valid request path.");
     const [, prefix = "", ...rest] = url.pathname.split("/");
     const format = FORMATS.find((f) => f === prefix);

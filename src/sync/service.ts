@@ -1,12 +1,12 @@
 import { realpathSync } from "node:fs";
 import type { Logger } from "pino";
-import { statusOf } from "../databricks/client.js";
+import { FILE_CALL_TIMEOUT_MS, statusOf } from "../databricks/client.js";
 import type { TokenSource } from "../token/types.js";
 import { catchUp, repoName } from "./catch-up.js";
 import type { GitEnv } from "./git.js";
 import { installHooks } from "./install-hooks.js";
 import { startNotifyListener, type NotifyListener } from "./notify.js";
-import { createOwnerResolver } from "./owner.js";
+import { createTokenUserResolver } from "./token-user.js";
 import { Backoff, type RetryPolicy } from "./backoff.js";
 import { Spool, type SpoolEntry } from "./spool.js";
 import { syncRepository, type RepoSyncContext } from "./sync-repo.js";
@@ -64,8 +64,6 @@ export interface SyncService {
 const DEFAULT_DEBOUNCE_MS = 150;
 const SWEEP_MS = 60_000;
 const DEFAULT_CONCURRENCY = 6;
-/** Each SDK call is bounded; a 10 MB import over a slow link still fits. */
-const DEFAULT_CALL_TIMEOUT_MS = 60_000;
 
 /** Builds the sync; nothing happens until start(). */
 export function createSyncService(options: SyncOptions): SyncService {
@@ -74,8 +72,8 @@ export function createSyncService(options: SyncOptions): SyncService {
   const spool = new Spool({ stateDir: options.stateDir, logger });
   const state = new SyncStateStore({ stateDir: options.stateDir, logger });
   const backoff = new Backoff(options.retry);
-  const callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
-  const resolveOwner = createOwnerResolver({ host: options.host, known: options.owner, callTimeoutMs });
+  const callTimeoutMs = options.callTimeoutMs ?? FILE_CALL_TIMEOUT_MS;
+  const resolveOwner = createTokenUserResolver({ host: options.host, known: options.owner, callTimeoutMs });
   const abort = new AbortController();
   const repoContext: RepoSyncContext = {
     host: options.host,

@@ -1,3 +1,4 @@
+import { sameEmail } from "../auth/owner.js";
 import { describeFailure, type CallFailure, type MintedToken, type TokenApi } from "./token-api.js";
 
 /** One attempt to mint a token: with which token, for how long, for whom. */
@@ -45,14 +46,9 @@ export async function mintToken(request: MintRequest): Promise<MintResult> {
   } catch (error) {
     return { ok: false, step: "check", failure: describeFailure(error, secrets, signal), wrongUser: false, discard: minted };
   }
-  if (request.owner !== undefined && !sameUser(userName, request.owner)) {
+  if (request.owner !== undefined && !sameEmail(userName, request.owner)) {
     const failure: CallFailure = { kind: "rejected", status: undefined, message: "the token belongs to another user than the owner" };
     return { ok: false, step: "check", failure, wrongUser: true, discard: minted };
   }
   return { ok: true, token: minted, userName };
-}
-
-/** User names are emails: compared without regard to case. */
-export function sameUser(a: string, b: string): boolean {
-  return a.trim().toLowerCase() === b.trim().toLowerCase();
 }

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
-import { backoffMs, type Clock } from "./clock.js";
+import { backoffMs } from "./backoff.js";
+import type { Clock } from "./clock.js";
 import { describeFailure, type CallFailure, type MintedToken, type TokenApi } from "./token-api.js";
 
 /** A token with no known expiry is given up on after this many failed attempts. */

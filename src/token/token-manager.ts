@@ -1,7 +1,9 @@
 import type { Logger } from "pino";
-import { backoffMs, systemClock, type Clock } from "./clock.js";
+import { backoffMs } from "./backoff.js";
+import { systemClock, type Clock } from "./clock.js";
 import type { ProfileWriter } from "./databrickscfg.js";
-import { mintToken, sameUser } from "./mint.js";
+import { sameEmail } from "../auth/owner.js";
+import { mintToken } from "./mint.js";
 import { Revocations } from "./revocations.js";
 import { describeFailure, type CallFailure, type TokenApi, type UserIdentity } from "./token-api.js";
 import { TokenHolder, type Held } from "./token-holder.js";
@@ -156,7 +158,7 @@ export class TokenManager implements TokenSource {
       return refuse(502, "workspace_unreachable", `Could not check the token with the workspace: ${failure.message}`);
     }
     const expected = this.owner();
-    if (expected !== undefined && !sameUser(userName, expected)) {
+    if (expected !== undefined && !sameEmail(userName, expected)) {
       this.log.warn("pasted token belongs to another user; refused");
       return refuse(403, "not_owner", "This token belongs to another user; paste a token of the app's owner.");
     }

@@ -34,7 +34,7 @@ describe("fuzz: the sync spool", () => {
     const rng = random(Number(process.env.FUZZ_SEED ?? 77));
     await repo.commit({ "a.txt": "one" });
     const head = await repo.commit({ "a.txt": "two", "b.txt": "b" });
-    await f.until("queued", (s) => s.pending === 2, "two queued commits");
+    await f.untilStatus("queued", (s) => s.pending === 2, "two queued commits");
     const queued = spoolFiles();
     expect(queued).toHaveLength(2);
 

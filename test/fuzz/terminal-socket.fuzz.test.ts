@@ -34,7 +34,7 @@ describe("fuzz: WebSocket frames", () => {
     }
     // A frame over the limit ends that one socket with 1009; the session stays.
     client.ws.send("x".repeat(gw.gateway.config.limits.maxFrameBytes + 1));
-    await client.until(() => client.closed, 10_000, "close after the huge frame");
+    await client.until(() => client.closed, "close after the huge frame", 10_000);
     expect(client.closeCode).toBe(1009);
     const errors = client.events.filter((e) => e.type === "error").length;
     // Valid frames (a stray resize or ack) get no error; everything else does.

@@ -13,7 +13,7 @@ export interface EventReader {
   /** Events of one type. */
   of(type: string): ReadEvent[];
   /** Waits until the predicate holds over the events read so far. */
-  until(predicate: (events: ReadEvent[]) => boolean, timeoutMs?: number, what?: string): Promise<void>;
+  until(predicate: (events: ReadEvent[]) => boolean, what?: string, timeoutMs?: number): Promise<void>;
   /** Resolves when the gateway ended the stream. */
   readonly ended: Promise<void>;
   close(): void;
@@ -56,7 +56,7 @@ export function openEvents(baseUrl: string, headers: Record<string, string> = {}
         status: res.statusCode ?? 0,
         of: (type) => events.filter((e) => e.type === type),
         ended,
-        until(predicate, timeoutMs = 15_000, what = "events") {
+        until(predicate, what = "events", timeoutMs = 15_000) {
           if (predicate(events)) return Promise.resolve();
           return new Promise((ok, fail) => {
             const check = () => {

@@ -38,6 +38,11 @@ export interface StartOptions {
   readonly headers?: Record<string, string>;
   /** Reuse this HOME (a restart); dispose() then leaves it for the caller to remove. */
   readonly home?: string;
+  /**
+   * Error-level log lines this test expects: true for any, a RegExp for those whose message matches. Any other
+   * error-level line fails dispose(), so a test does not pass over an error it did not look for.
+   */
+  readonly expectErrors?: boolean | RegExp;
 }
 
 /** Starts the real gateway (the same createServer() as main.ts) on 127.0.0.1:0 with a temp HOME. */
@@ -107,8 +112,30 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
       await gateway.close();
       unregisterGateway(url);
       if (!options.home) rmSync(home, { recursive: true, force: true });
+      const unexpected = unexpectedErrors(logs.lines, options.expectErrors);
+      if (unexpected.length > 0) {
+        throw new Error(`the gateway logged ${unexpected.length} error line(s) this test did not expect (StartOptions.expectErrors):\n${unexpected.join("\n")}`);
+      }
     },
   };
+}
+
+/** pino's "error" level; "fatal" is above it. */
+const ERROR_LEVEL = 50;
+
+/** The error-level lines of a gateway's log that `expected` does not cover, shortened for a failure message. */
+export function unexpectedErrors(lines: readonly string[], expected: boolean | RegExp | undefined): string[] {
+  if (expected === true) return [];
+  return lines.filter((line) => {
+    let entry: { level?: number; msg?: string };
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      return false;
+    }
+    if ((entry.level ?? 0) < ERROR_LEVEL) return false;
+    return !(expected instanceof RegExp && expected.test(entry.msg ?? ""));
+  }).map((line) => line.slice(0, 500));
 }
 
 /** A terminal client speaking the gateway's protocol, acknowledging output as the browser does. */
@@ -192,8 +219,8 @@ export class TerminalClient {
     this.send({ type: "input", data });
   }
 
-  /** Waits until the predicate holds, re-checking on every message. */
-  async until(predicate: () => boolean, timeoutMs = 10_000, what = "condition"): Promise<void> {
+  /** Waits until the predicate holds, re-checking on every message (the same argument order as helpers/until.ts). */
+  async until(predicate: () => boolean, what = "condition", timeoutMs = 10_000): Promise<void> {
     if (predicate()) return;
     await new Promise<void>((resolve, reject) => {
       const check = () => {
@@ -222,11 +249,11 @@ export class TerminalClient {
       carry = fresh.slice(-pattern.length);
       return fresh.includes(pattern);
     };
-    return this.until(test, timeoutMs, String(pattern));
+    return this.until(test, String(pattern), timeoutMs);
   }
 
   waitForEvent(type: string, timeoutMs = 10_000): Promise<any> {
-    return this.until(() => this.events.some((e) => e.type === type), timeoutMs, `event ${type}`).then(() =>
+    return this.until(() => this.events.some((e) => e.type === type), `event ${type}`, timeoutMs).then(() =>
       this.events.find((e) => e.type === type),
     );
   }

@@ -24,8 +24,8 @@ export interface SyncFixture {
   status(name: string): Promise<any>;
   /** Waits until the repository's last synced commit is `commit` and nothing is pending. */
   synced(name: string, commit: string, timeoutMs?: number): Promise<any>;
-  /** Waits until a predicate on the repository's status holds. */
-  until(name: string, predicate: (status: any) => boolean, what: string, timeoutMs?: number): Promise<any>;
+  /** Waits until a predicate on the repository's status holds; resolves with that status. */
+  untilStatus(name: string, predicate: (status: any) => boolean, what: string, timeoutMs?: number): Promise<any>;
   dispose(): Promise<void>;
 }
 
@@ -63,7 +63,7 @@ export async function startSyncFixture(options: FixtureOptions = {}): Promise<Sy
     if (res.status !== 200) throw new Error(`GET /api/sync: ${res.status}`);
     return (res.body as any[]).find((r) => r.name === name);
   };
-  const until = async (name: string, predicate: (s: any) => boolean, what: string, timeoutMs = 20_000) => {
+  const untilStatus = async (name: string, predicate: (s: any) => boolean, what: string, timeoutMs = 20_000) => {
     const end = Date.now() + timeoutMs;
     for (;;) {
       const current = await status(name);
@@ -89,9 +89,9 @@ export async function startSyncFixture(options: FixtureOptions = {}): Promise<Sy
         .map(([p, e]) => `${p.slice(root.length + repo.length + 1)}:${e.type}`)
         .sort(),
     status,
-    until,
+    untilStatus,
     synced: (name, commit, timeoutMs) =>
-      until(name, (s) => s.lastCommit === commit && s.pending === 0 && !s.syncing, `sync of ${commit}`, timeoutMs),
+      untilStatus(name, (s) => s.lastCommit === commit && s.pending === 0 && !s.syncing, `sync of ${commit}`, timeoutMs),
     async dispose() {
       await gw.dispose();
       if (!options.fake) await fake.close();

@@ -50,14 +50,14 @@ describe.each(AGENTS)("$id's activity", (agent) => {
     try {
       await screen.waitFor(READY, CLI_TIMEOUT_MS);
       const states = () => events.of("activity").filter((e) => e.data.id === id).map((e) => e.data);
-      await events.until(() => states().some((s) => s.state === "working"), CLI_TIMEOUT_MS, "working while it starts");
+      await events.until(() => states().some((s) => s.state === "working"), "working while it starts", CLI_TIMEOUT_MS);
       client.input("say ping-alpha");
       await screen.waitFor("say ping-alpha", 10_000);
       await new Promise((resolve) => setTimeout(resolve, 300));
       const before = states().length;
       client.input("\r");
       await screen.waitFor("pong-alpha", CLI_TIMEOUT_MS);
-      await events.until(() => states().slice(before).some((s) => s.state === "needs-input"), CLI_TIMEOUT_MS, "needs-input after the answer");
+      await events.until(() => states().slice(before).some((s) => s.state === "needs-input"), "needs-input after the answer", CLI_TIMEOUT_MS);
       const waiting = states().slice(before).find((s) => s.state === "needs-input")!;
       expect(waiting.message).toBe(agent.finished);
       // Quiet redraws and the terminal's focus report leave it waiting; the user's key answers it.
@@ -65,7 +65,7 @@ describe.each(AGENTS)("$id's activity", (agent) => {
       await new Promise((resolve) => setTimeout(resolve, 2500));
       expect((await gw.api("GET", "/api/sessions")).body[0].activity).toMatchObject({ state: "needs-input", message: agent.finished });
       client.input("x");
-      await events.until(() => states().at(-1)?.state !== "needs-input", 15_000, "answered");
+      await events.until(() => states().at(-1)?.state !== "needs-input", "answered", 15_000);
     } finally {
       screen.dispose();
     }
@@ -98,8 +98,8 @@ describe("Claude Code's Notification hook", () => {
         await screen.waitFor("pong-alpha", CLI_TIMEOUT_MS);
         await events.until(
           () => events.of("activity").some((e) => e.data.id === id && e.data.state === "needs-input" && e.data.message === "Claude is waiting for your input"),
-          CLI_TIMEOUT_MS,
           "the Notification hook's message",
+          CLI_TIMEOUT_MS,
         );
       } finally {
         screen.dispose();

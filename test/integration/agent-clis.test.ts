@@ -7,6 +7,7 @@ import { startGateway, type TestGateway } from "../helpers/gateway.js";
 import { commandLine, environment, processesWithHome, SocketWatch } from "../helpers/processes.js";
 import { ScreenMirror } from "../helpers/screen.js";
 import { ask, CLI_TIMEOUT_MS, READY } from "../helpers/agent-tab.js";
+import { until } from "../helpers/until.js";
 
 const OWNER = "owner@example.com";
 
@@ -58,7 +59,7 @@ describe.each(AGENTS)("$id in a terminal tab, through the model proxy", (agent) 
       expect((await gw.api("POST", "/api/token", { token: pasted })).status).toBe(200);
       const id = await gw.createSession({ agent: agent.id, cols: 120, rows: 40 });
       // A pasted token's age is unknown: with a session alive the gateway swaps it for one it mints.
-      await waitUntil(() => ![undefined, pasted].includes(tokens.current()), 30_000, () => "no rotation after the paste");
+      await until(() => ![undefined, pasted].includes(tokens.current()), "a rotation after the paste", 30_000);
       const first = tokens.current()!;
       const client = await gw.connect(id);
       const screen = new ScreenMirror(client, 120, 40);
@@ -75,9 +76,9 @@ describe.each(AGENTS)("$id in a terminal tab, through the model proxy", (agent) 
       // gateway revokes the token it minted before, so only the new one can reach the models now.
       const repasted = db.issueToken(OWNER);
       expect((await gw.api("POST", "/api/token", { token: repasted })).status).toBe(200);
-      await waitUntil(() => ![first, repasted, undefined].includes(tokens.current()), 30_000, () => "no rotation after the second paste");
+      await until(() => ![first, repasted, undefined].includes(tokens.current()), "a rotation after the second paste", 30_000);
       const second = tokens.current()!;
-      await waitUntil(() => db.tokens.find((t) => t.value === first)?.revoked === true, 15_000, () => "the first token was not revoked");
+      await until(() => db.tokens.find((t) => t.value === first)?.revoked === true, "the first token's revocation", 15_000);
 
       await ask(client, screen, "say ping-bravo");
       await screen.waitFor("pong-bravo", CLI_TIMEOUT_MS);
@@ -142,8 +143,10 @@ describe.each(AGENTS)("$id in a terminal tab, through the model proxy", (agent) 
       for (const session of (await gw.api("GET", "/api/sessions")).body as { id: string }[]) {
         expect((await gw.api("DELETE", `/api/sessions/${session.id}`)).status).toBe(204);
       }
-      await waitUntil(() => processesWithHome(gw.home).length === 0, 15_000, () =>
-        processesWithHome(gw.home).map((pid) => `${pid} ${commandLine(pid)}`).join("\n"),
+      await until(
+        () => processesWithHome(gw.home).length === 0,
+        () => `no process of the tab left; still running:\n${processesWithHome(gw.home).map((pid) => `${pid} ${commandLine(pid)}`).join("\n")}`,
+        15_000,
       );
     },
     240_000,
@@ -176,14 +179,6 @@ function cliFiles(home: string, names = [".claude", ".claude.json", ".codex", ".
   };
   for (const name of names) walk(path.join(home, name));
   return files;
-}
-
-async function waitUntil(predicate: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`still running:\n${describe()}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 describe("an agent tab without a token", () => {

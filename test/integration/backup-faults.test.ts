@@ -217,7 +217,7 @@ describe("backup and restore: cost, limits and faults", () => {
     const b = await machine(projects);
     const shell = await b.gw.connect(await b.gw.createSession({ agent: "shell" }));
     shell.input("echo up-$((6*7))\n");
-    await shell.until(() => shell.text.includes("up-42"), 20_000, "a terminal while the workspace is down");
+    await shell.until(() => shell.text.includes("up-42"), "a terminal while the workspace is down", 20_000);
     await until(async () => (await b.gw.api("GET", "/api/sync/restore")).body.lastError !== null, "the failure reported", 30_000);
     const restore = await restoreState(b.gw, "done", 60_000);
     expect(restore.repos.later.state).toBe("restored");

@@ -64,7 +64,7 @@ describe("restore after a redeploy", () => {
     writeFileSync(path.join(home1, transcriptRel), transcript);
     const shell = await a.connect(await a.createSession({ agent: "shell", cwd: path.join(projects, "demo") }));
     shell.input("echo history-marker-4711\n");
-    await shell.until(() => shell.text.includes("history-marker-4711\r\n"), 20_000, "the echo");
+    await shell.until(() => shell.text.includes("history-marker-4711\r\n"), "the echo", 20_000);
     const before = await repoPicture(home1, repo.dir);
     expect(before.status!.split("\n").sort()).toEqual(["", " D b.txt", "?? untracked/u.txt", "A  staged-new.txt", "MM a.txt"]);
 
@@ -105,7 +105,7 @@ describe("restore after a redeploy", () => {
     await b.api("DELETE", `/api/sessions/${claudeTab}`);
     const tab = await b.connect(await b.createSession({ agent: "shell", cwd: demo, cols: 160, rows: 40 }));
     tab.input(`CLAUDE_CONFIG_DIR='${configDir}' claude --settings '${settingsFile}' --resume\r`);
-    await tab.until(() => tab.text.includes("zebra-crossing"), 90_000, "the restored conversation in claude --resume");
+    await tab.until(() => tab.text.includes("zebra-crossing"), "the restored conversation in claude --resume", 90_000);
     // GET /api/sync reports the restore per repository.
     const sync = (await b.api("GET", "/api/sync")).body.find((r: any) => r.name === "demo");
     expect(sync.restore).toMatchObject({ state: "restored" });

@@ -24,7 +24,7 @@ describe("activity and the events channel", { timeout: 60_000 }, () => {
     const [a, b] = [await reader(), await reader()];
     for (const r of [a, b]) {
       expect(r.status).toBe(200);
-      await r.until((e) => e.some((x) => x.type === "hello"), 10_000, "hello");
+      await r.until((e) => e.some((x) => x.type === "hello"), "hello", 10_000);
       expect(r.events[0]!.data).toMatchObject({ sessions: [], status: { token: expect.any(Object), sync: [], ide: expect.any(Object), models: expect.any(Object) } });
     }
     const id = await gw.createSession();
@@ -35,24 +35,24 @@ describe("activity and the events channel", { timeout: 60_000 }, () => {
     term.input("printf '\\a'\r");
     const needs = (r: EventReader, message?: string) =>
       r.of("activity").filter((e) => e.data.id === id && e.data.state === "needs-input" && e.data.message === message);
-    for (const r of [a, b]) await r.until(() => needs(r).length > 0, 15_000, "needs-input from BEL");
+    for (const r of [a, b]) await r.until(() => needs(r).length > 0, "needs-input from BEL", 15_000);
     let listed = (await gw.api("GET", "/api/sessions")).body[0];
     expect(listed.activity).toMatchObject({ state: "needs-input", since: expect.any(String) });
     expect(listed.activity.message).toBeUndefined();
 
     term.input("printf '\\e]9;done\\a'\r");
-    for (const r of [a, b]) await r.until(() => needs(r, "done").length > 0, 15_000, "needs-input with text");
+    for (const r of [a, b]) await r.until(() => needs(r, "done").length > 0, "needs-input with text", 15_000);
     listed = (await gw.api("GET", "/api/sessions")).body[0];
     expect(listed.activity).toMatchObject({ state: "needs-input", message: "done" });
 
     // Typing answers it; output and quiet then make it working, then idle.
     term.input("echo answered\r");
     const after = (r: EventReader) => r.of("activity").slice(r.of("activity").indexOf(needs(r, "done")[0]!) + 1).map((e) => e.data.state);
-    for (const r of [a, b]) await r.until(() => after(r).join(",").endsWith("working,idle"), 15_000, "working then idle");
+    for (const r of [a, b]) await r.until(() => after(r).join(",").endsWith("working,idle"), "working then idle", 15_000);
     expect(after(a)[0]).toBe("idle");
 
     await gw.api("DELETE", `/api/sessions/${id}`);
-    for (const r of [a, b]) await r.until(() => r.of("session-removed").length > 0, 15_000, "removed");
+    for (const r of [a, b]) await r.until(() => r.of("session-removed").length > 0, "removed", 15_000);
     // Each change once per reader: the two saw the same sequence, no duplicates of the created/removed events.
     const summary = (r: EventReader) => r.events.filter((e) => e.type !== "hello" && !["token", "sync", "ide", "models"].includes(e.type)).map((e) => `${e.type}:${e.data.state ?? ""}:${e.data.message ?? ""}`);
     expect(summary(a)).toEqual(summary(b));
@@ -68,7 +68,7 @@ describe("activity and the events channel", { timeout: 60_000 }, () => {
     const term = await gw.connect(id);
     await term.waitFor(/[$#] /);
     term.input("printf '\\e]0;my title\\a'; exit 3\r");
-    await r.until(() => r.of("session-exited").length > 0, 15_000, "exit");
+    await r.until(() => r.of("session-exited").length > 0, "exit", 15_000);
     expect(r.of("session-exited")[0]!.data).toEqual({ id, exitCode: 3 });
     expect(r.of("activity").some((e) => e.data.programTitle === "my title")).toBe(true);
     expect(r.of("activity").at(-1)!.data.state).toBe("exited");

@@ -81,7 +81,7 @@ describe("faults: agent CLIs that exit at once, crash or flood", () => {
     await fast.waitForEvent("restored");
     const mark = fast.text.length;
     slow.close();
-    await fast.until(() => fast.received > 3 * 1024 * 1024, 20_000, "3 MiB of flood");
+    await fast.until(() => fast.received > 3 * 1024 * 1024, "3 MiB of flood", 20_000);
     const numbers = [...fast.text.slice(mark).matchAll(/(?:^|\n)F(\d+)\r(?=\n)/g)].map((m) => Number(m[1]));
     expect(numbers.length).toBeGreaterThan(1000);
     const gap = numbers.findIndex((n, i) => i > 0 && n !== numbers[i - 1]! + 1);

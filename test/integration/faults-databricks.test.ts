@@ -104,7 +104,7 @@ describe("faults: Databricks answers 429, 500, 503, drops the connection or neve
     const head = await repo.commit({ "a.txt": `survives ${name}` });
     const spoolDir = path.join(fixture.gw.gateway.config.stateDir, "sync", "spool");
     if (name !== "429") {
-      const failing = await fixture.until("faulty", (s) => s.lastError !== null, "the error shown");
+      const failing = await fixture.untilStatus("faulty", (s) => s.lastError !== null, "the error shown");
       expect(failing).toMatchObject({ pending: 1, lastCommit: null });
       expect(failing.lastError).toMatch(/Workspace unavailable|Sync failed/);
       expect(readdirSync(spoolDir).filter((f) => f.endsWith(".json"))).toHaveLength(1);

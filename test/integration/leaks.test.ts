@@ -37,7 +37,7 @@ describe("leaks", () => {
       client.input("echo up\r");
       await client.waitFor("up");
       expect((await gw.api("DELETE", `/api/sessions/${id}`)).status).toBe(204);
-      await client.until(() => client.closed, 5000, "close");
+      await client.until(() => client.closed, "close", 5000);
     };
     // Warm up, so lazily created handles (thread pool, sockets) are in the baseline.
     await Promise.all(Array.from({ length: 10 }, cycle));

@@ -54,7 +54,7 @@ describe("main", () => {
     expect(await run.exited).toBe(0);
     expect(Date.now() - started).toBeLessThan(10_000);
     for (const client of clients) {
-      await client.until(() => client.closed, 2000, "close");
+      await client.until(() => client.closed, "close", 2000);
       expect(client.events.some((e) => e.type === "shutdown")).toBe(true);
     }
     for (const pid of pids) expect(sessionProcesses(pid)).toEqual([]);

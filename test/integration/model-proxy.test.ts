@@ -6,7 +6,7 @@ import { loadConfig } from "../../src/config.js";
 import { modelCredential } from "../../src/models/credential.js";
 import { ModelProxy } from "../../src/models/proxy.js";
 import { geminiPath } from "../../src/models/proxy-request.js";
-import type { ModelRoute } from "../../src/models/route.js";
+import type { ModelRoute } from "../../src/models/model-route.js";
 import type { TokenSource } from "../../src/token/types.js";
 import { startFakeDatabricks } from "../fakes/databricks.js";
 import { startFakeModelServing } from "../fakes/model-serving.js";

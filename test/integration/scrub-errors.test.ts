@@ -55,7 +55,7 @@ describe("error paths whose upstream echoes its credentials are scrubbed", () =>
     );
     await repo.commit({ "a.txt": "x" });
     // A 400 makes the sync skip the file, naming the upstream's answer as the reason.
-    const status = await f.until("echo", (s) => s.lastError !== null || s.skipped.length > 0, "a sync error");
+    const status = await f.untilStatus("echo", (s) => s.lastError !== null || s.skipped.length > 0, "a sync error");
     expect(JSON.stringify(status)).toMatch(/Authorization: Bearer \[redacted\] refused/);
     expectClean([JSON.stringify(status), JSON.stringify((await f.gw.api("GET", "/api/sync")).body), ...f.gw.logs.lines], [f.token]);
   });

@@ -100,7 +100,7 @@ describe("terminal sessions", () => {
     silent.track("y");
     silent.input("head -c 8000000 /dev/zero | tr '\\0' 'y'; echo; echo FIN-$((2+2))\r");
     // The window stops the stream after about 1 MiB.
-    await silent.until(() => silent.received > 1024 * 1024, 20_000, "1 MiB");
+    await silent.until(() => silent.received > 1024 * 1024, "1 MiB", 20_000);
     await new Promise((resolve) => setTimeout(resolve, 300));
     const stalled = silent.received;
     expect(stalled).toBeLessThan(3 * 1024 * 1024);
@@ -161,7 +161,7 @@ describe("terminal sessions", () => {
     const bad = ["not json", "[1,2]", '{"type":"nope"}', '{"type":"resize","cols":0,"rows":5}', '{"type":"input","data":7}'];
     for (const frame of bad) client.send(frame);
     client.ws.send(Buffer.from([0xff, 0x00, 0x13]), { binary: true });
-    await client.until(() => client.events.filter((e) => e.type === "error").length === bad.length + 1, 5000, "errors");
+    await client.until(() => client.events.filter((e) => e.type === "error").length === bad.length + 1, "errors", 5000);
     client.input("echo still-alive-$((5*5))\r");
     await client.waitFor("still-alive-25");
     expect(client.closed).toBe(false);
@@ -171,7 +171,7 @@ describe("terminal sessions", () => {
     const id = await gw.createSession();
     const big = await gw.connect(id);
     big.send({ type: "input", data: "x".repeat(gw.gateway.config.limits.maxFrameBytes + 10) });
-    await big.until(() => big.closed, 5000, "close");
+    await big.until(() => big.closed, "close", 5000);
     expect(big.closeCode).toBe(1009);
     const again = await gw.connect(id);
     again.input("echo survived-$((4*4))\r");
@@ -190,7 +190,7 @@ describe("terminal sessions", () => {
     const res = await gw.api("DELETE", `/api/sessions/${id}`);
     expect(res.status).toBe(204);
     expect(sessionProcesses(pid)).toEqual([]);
-    await client.until(() => client.closed, 5000, "close");
+    await client.until(() => client.closed, "close", 5000);
     expect(client.events.some((e) => e.type === "exit")).toBe(true);
     expect((await gw.api("GET", "/api/sessions")).body).toEqual([]);
   });

@@ -29,7 +29,7 @@ describe("workspace sync durability", () => {
     f = await startSyncFixture({ fake, home, token: "none" });
     const repo = await f.repo("durable");
     await repo.commit({ "a.txt": "queued before the restart" });
-    await f.until("durable", (s) => s.pending === 1, "a queued commit");
+    await f.untilStatus("durable", (s) => s.pending === 1, "a queued commit");
     await f.dispose();
     f = undefined;
 

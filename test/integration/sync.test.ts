@@ -189,7 +189,7 @@ describe("workspace sync", () => {
     f.fake.fault({ path: /^\/api\/2\.0\/workspace\// }, "close", 1);
     f.fake.fault({ path: /^\/api\/2\.0\/workspace\// }, { status: 429, headers: { "retry-after": "0" } }, 1);
     const head = await repo.commit({ "a.txt": "survives" });
-    const down = await f.until("outage", (s) => s.lastError !== null, "an error while the workspace is down");
+    const down = await f.untilStatus("outage", (s) => s.lastError !== null, "an error while the workspace is down");
     expect(down).toMatchObject({ pending: 1, lastCommit: null });
     expect(down.lastError).toMatch(/Workspace unavailable/);
     await f.synced("outage", head);
@@ -206,7 +206,7 @@ describe("workspace sync", () => {
     await repo.commit({ "a.txt": "1" });
     await repo.commit({ "a.txt": "2" });
     const head = await repo.commit({ "a.txt": "3", "b.txt": "b" });
-    const waiting = await f.until("later", (s) => s.pending === 3 && s.lastError !== null, "three queued commits");
+    const waiting = await f.untilStatus("later", (s) => s.pending === 3 && s.lastError !== null, "three queued commits");
     expect(waiting.lastError).toMatch(/personal access token/);
     expect(f.fake.requests.some((r) => r.path.startsWith("/api/2.0/workspace/"))).toBe(false);
 
@@ -253,7 +253,7 @@ describe("workspace sync", () => {
     const repo = await f.repo("refused");
     f.fake.tokens.find((t) => t.value === f.token)!.revoked = true;
     const head = await repo.commit({ "a.txt": "1" });
-    const refused = await f.until("refused", (s) => s.lastError !== null, "a refused token");
+    const refused = await f.untilStatus("refused", (s) => s.lastError !== null, "a refused token");
     expect(refused.lastError).toMatch(/refused the token \(40[13]\)/);
     expect(refused.lastError).not.toContain(f.token);
     await f.paste(f.fake.issueToken(OWNER));

@@ -67,7 +67,7 @@ describe(`load: ${SESSIONS} sessions, half flooding and half interactive, ${SECO
       const before = typist.received;
       const started = performance.now();
       typist.input(marker);
-      await typist.until(() => typist.received > before, 5000, "echo");
+      await typist.until(() => typist.received > before, "echo", 5000);
       latencies.push(performance.now() - started);
       n++;
       if (Date.now() >= sampleAt) {

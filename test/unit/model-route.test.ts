@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ModelCatalog, REFRESH_MS } from "../../src/models/catalog.js";
 import { discoverModelServices, discoverServingEndpoints } from "../../src/models/discovery.js";
 import { chooseAgentModels, FALLBACK_MODELS, newestFirst } from "../../src/models/families.js";
-import { chooseModelRoute } from "../../src/models/route.js";
+import { chooseModelRoute } from "../../src/models/model-route.js";
 import { startFakeDatabricks, type FakeDatabricks } from "../fakes/databricks.js";
 
 describe("chooseModelRoute", () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { BACKOFF_INITIAL_MS } from "../../src/token/clock.js";
+import { BACKOFF_INITIAL_MS } from "../../src/token/backoff.js";
 import { FakeApiError, INTERVAL_S, LIFETIME_S, makeManager } from "../helpers/token-fakes.js";
 
 const INTERVAL_MS = INTERVAL_S * 1000;

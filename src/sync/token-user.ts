@@ -1,3 +1,4 @@
+import { sameEmail } from "../auth/owner.js";
 import { deadline, userClient } from "../databricks/client.js";
 
 /**
@@ -6,7 +7,7 @@ import { deadline, userClient } from "../databricks/client.js";
  * lower-cased). When the gateway knows its owner (APP_OWNER, the app's creator), a token of anyone else is
  * refused rather than synced into their folder.
  */
-export function createOwnerResolver(options: {
+export function createTokenUserResolver(options: {
   host: string;
   known: () => string | undefined;
   callTimeoutMs: number;
@@ -21,7 +22,7 @@ export function createOwnerResolver(options: {
       cached = { token, userName };
     }
     const known = options.known();
-    if (known !== undefined && known.toLowerCase() !== userName.toLowerCase()) {
+    if (known !== undefined && !sameEmail(known, userName)) {
       throw new Error("the token belongs to another user than the app's owner; paste the owner's token");
     }
     return userName;

@@ -1,10 +1,9 @@
 import { Router, type Request } from "express";
-import { checkOrigin } from "../auth/identity.js";
 import { HttpError, wantsHtml } from "../http-error.js";
-import type { IdeManager } from "./ide-manager.js";
-import type { Installer } from "./installer.js";
-import { IDE_PAGE_HEADERS, idePage } from "./pages.js";
-import { IDE_PREFIX, isPortPreview, type IdeProxy } from "./proxy.js";
+import type { IdeManager } from "../ide/ide-manager.js";
+import type { Installer } from "../ide/installer.js";
+import { IDE_PAGE_HEADERS, idePage } from "../ide/pages.js";
+import { IDE_PREFIX, isPortPreview, type IdeProxy } from "../ide/proxy.js";
 
 /** How often a client without scripts should come back while the IDE starts, in seconds. */
 const RETRY_AFTER_SECONDS = "1";
@@ -14,7 +13,7 @@ const RETRY_AFTER_SECONDS = "1";
  * a browser gets the "Starting the IDE" page (or the offer to install it). /ide must be exempt from the page's
  * Content-Security-Policy: the workbench brings its own, and the page's would break it.
  */
-export function createIdeProxyRoutes({ manager, proxy }: { manager: IdeManager; proxy: IdeProxy }): Router {
+export function createIdeProxyRoutes({ manager, proxy }: { manager: IdeManager; proxy: Pick<IdeProxy, "web"> }): Router {
   const router = Router();
   router.use(IDE_PREFIX, (req, res, next) => {
     const refusal = foreignRequest(req);
@@ -43,14 +42,17 @@ export function createIdeProxyRoutes({ manager, proxy }: { manager: IdeManager; 
   return router;
 }
 
-/** GET /api/ide, POST /api/ide/start[?wait=1], POST /api/ide/stop, POST /api/ide/install. */
+/**
+ * GET /api/ide, POST /api/ide/start[?wait=1], POST /api/ide/stop, POST /api/ide/install. Mounted after the
+ * guard, whose checkOrigin refuses a state-changing request from another site: these routes have no check of
+ * their own.
+ */
 export function createIdeApiRoutes({ manager, installer }: { manager: IdeManager; installer: Installer }): Router {
   const router = Router();
   router.get("/api/ide", async (_req, res) => {
     res.set("cache-control", "no-store").json({ ...(await manager.status()), install: installer.status() });
   });
   router.post("/api/ide/start", async (req, res) => {
-    sameOrigin(req);
     if (manager.bin() === undefined) throw absentError(manager);
     const wait = req.query.wait;
     if (wait !== undefined && wait !== "1" && wait !== "0") throw new HttpError(400, "bad_wait", "wait must be 1 or 0.");
@@ -64,13 +66,11 @@ export function createIdeApiRoutes({ manager, installer }: { manager: IdeManager
     if (status.state === "running") res.json(status);
     else res.status(502).json({ ...status, error: { code: "ide_failed", message: status.lastError ?? "The IDE did not start." } });
   });
-  router.post("/api/ide/stop", async (req, res) => {
-    sameOrigin(req);
+  router.post("/api/ide/stop", async (_req, res) => {
     await manager.stop("asked to stop");
     res.json(await manager.status());
   });
-  router.post("/api/ide/install", (req, res) => {
-    sameOrigin(req);
+  router.post("/api/ide/install", (_req, res) => {
     if (manager.configuredBin !== undefined) {
       throw new HttpError(409, "ide_bin_configured", "CODE_SERVER_BIN is set: install code-server there, or unset it.");
     }
@@ -101,10 +101,4 @@ function absentError(manager: IdeManager): HttpError {
   return manager.configuredBin !== undefined
     ? new HttpError(503, "ide_absent", "CODE_SERVER_BIN is not an executable file.")
     : new HttpError(503, "ide_absent", "code-server is not installed; POST /api/ide/install installs it.");
-}
-
-/** State-changing calls come from the gateway's own page: refuse a browser request from another origin. */
-function sameOrigin(req: Request): void {
-  const refusal = checkOrigin(req);
-  if (refusal) throw refusal;
 }
