@@ -23,16 +23,19 @@ export interface GitIdentityOptions {
  * each of user.name and user.email only when unset there. A value the owner set is never overwritten. Runs once
  * per start; a failure is retried on the next token.
  */
-export function createGitIdentity(options: GitIdentityOptions): { start(): void; close(): void; readonly done: Promise<void> } {
+export function createGitIdentity(options: GitIdentityOptions): { start(): void; close(): Promise<void>; readonly done: Promise<void> } {
   const log = options.logger.child({ component: "git-identity" });
   let unsubscribe: (() => void) | undefined;
-  let running = false;
+  /** The attempt under way: close() waits for its `git config` (a test's HOME is removed right after). */
+  let running: Promise<void> | undefined;
   let finished: () => void = () => {};
   const done = new Promise<void>((resolve) => (finished = resolve));
 
-  const attempt = async (token: string | undefined) => {
+  const attempt = (token: string | undefined): void => {
     if (!token || running || !unsubscribe) return;
-    running = true;
+    running = write().finally(() => (running = undefined));
+  };
+  const write = async (): Promise<void> => {
     try {
       const who = gitIdentity(options.tokens.identity());
       if (!who) return;
@@ -47,20 +50,19 @@ export function createGitIdentity(options: GitIdentityOptions): { start(): void;
       finished();
     } catch (error) {
       log.warn({ err: error }, "cannot set the git identity; retrying with the next token");
-    } finally {
-      running = false;
     }
   };
 
   return {
     done,
     start() {
-      unsubscribe = options.tokens.subscribe((token) => void attempt(token));
-      void attempt(options.tokens.current());
+      unsubscribe = options.tokens.subscribe((token) => attempt(token));
+      attempt(options.tokens.current());
     },
-    close() {
+    async close() {
       unsubscribe?.();
       unsubscribe = undefined;
+      await running;
     },
   };
 }

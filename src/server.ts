@@ -273,7 +273,7 @@ export function createServer(options: GatewayOptions): Gateway {
         events.close();
         // First, while the token still works: the terminals end (shells write their history), then the last save.
         await backup?.close();
-        gitIdentity?.close();
+        await gitIdentity?.close();
         await Promise.all([sessions.close(), tokens.close(), sync?.close(), ide.close()]);
         terminalSocket.close();
         guard.close();
