@@ -1,8 +1,9 @@
 import { timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
-import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
+import { closeLoopback, listenOnLoopback, upstreamAgents } from "../loopback-server.js";
+import { parseTarget } from "../request-target.js";
 import { isJsonRpc, JSONRPC, jsonRpcError } from "./jsonrpc-errors.js";
 import type { McpServerSpec } from "./servers.js";
 
@@ -32,7 +33,7 @@ export interface McpProxyOptions {
  */
 export class McpProxy {
   private readonly server: http.Server;
-  private readonly agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+  private readonly agents = upstreamAgents();
   private readonly byName: ReadonlyMap<string, McpServerSpec>;
   private readonly log: Logger;
   private baseUrl: string | undefined;
@@ -56,28 +57,18 @@ export class McpProxy {
   }
 
   /** Listens on 127.0.0.1 on a free port. */
-  listen(): Promise<string> {
-    return new Promise((resolve, reject) => {
-      this.server.once("error", reject);
-      this.server.listen(0, "127.0.0.1", () => {
-        this.server.off("error", reject);
-        this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-        this.log.info({ proxy: this.baseUrl, servers: this.options.servers.map((s) => s.name) }, "mcp proxy listening on loopback");
-        resolve(this.baseUrl);
-      });
-    });
+  async listen(): Promise<string> {
+    this.baseUrl = await listenOnLoopback(this.server);
+    this.log.info({ proxy: this.baseUrl, servers: this.options.servers.map((s) => s.name) }, "mcp proxy listening on loopback");
+    return this.baseUrl;
   }
 
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    this.agents.http.destroy();
-    this.agents.https.destroy();
-    if (this.server.listening) await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return closeLoopback(this.server, this.agents);
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const raw = req.url ?? "/";
-    const url = raw.startsWith("/") && URL.canParse(`http://proxy${raw}`) ? new URL(`http://proxy${raw}`) : undefined;
+    const url = parseTarget(req.url);
     if (!url) return jsonRpcError(res, 400, JSONRPC.invalidRequest, "Not a valid request path.");
     // The key first: without it, not even the list of servers is told.
     if (!this.hasLocalKey(req)) return jsonRpcError(res, 401, JSONRPC.invalidRequest, "The MCP proxy refused the key: restart the agent tab (the gateway restarted).");

@@ -1,8 +1,8 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
-import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
+import { closeLoopback, listenOnLoopback, upstreamAgents } from "../loopback-server.js";
 import { proxyError } from "./proxy-errors.js";
 import { refusedModelPath } from "./proxy-path.js";
 import { FORMATS, geminiPath, jsonBody, readBody, requestedModel, type WireFormat } from "./proxy-request.js";
@@ -62,7 +62,7 @@ export class ModelProxy {
   /** The only key the CLIs' files hold; a new one every start. */
   readonly localKey = randomBytes(32).toString("hex");
   private readonly server: http.Server;
-  private readonly agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+  private readonly agents = upstreamAgents();
   private readonly log: Logger;
   private baseUrl: string | undefined;
 
@@ -84,23 +84,14 @@ export class ModelProxy {
   }
 
   /** Listens on 127.0.0.1 on a free port: never reachable from outside the machine. */
-  listen(): Promise<string> {
-    return new Promise((resolve, reject) => {
-      this.server.once("error", reject);
-      this.server.listen(0, "127.0.0.1", () => {
-        this.server.off("error", reject);
-        this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-        this.log.info({ proxy: this.baseUrl }, "model proxy listening on loopback");
-        resolve(this.baseUrl);
-      });
-    });
+  async listen(): Promise<string> {
+    this.baseUrl = await listenOnLoopback(this.server);
+    this.log.info({ proxy: this.baseUrl }, "model proxy listening on loopback");
+    return this.baseUrl;
   }
 
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    this.agents.http.destroy();
-    this.agents.https.destroy();
-    if (this.server.listening) await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return closeLoopback(this.server, this.agents);
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
