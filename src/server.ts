@@ -103,7 +103,6 @@ export function createServer(options: GatewayOptions): Gateway {
   const { userPath } = terminal;
   const workspace = config.databricks.host;
 
-  // Who may come in: the owner (app mode) or the holder of the local key.
   // A bench diagnostic, off unless GATEWAY_ECHO_TRACE names a file: written when the gateway closes.
   const echoTrace = config.echoTraceFile ? createEchoTrace(config.echoTraceFile) : undefined;
   const sessions = new SessionManager({
@@ -114,6 +113,8 @@ export function createServer(options: GatewayOptions): Gateway {
     scrollbackLines: config.limits.scrollbackLines,
     logger: logger.child({ component: "sessions" }),
   });
+
+  // Who may come in: the owner (app mode) or the holder of the local key.
   const owner = config.appMode ? createOwnerResolver({ config, logger, retry: options.ownerRetry }) : undefined;
   const localKey = !config.appMode && config.localAuth.required ? (config.localAuth.token ?? randomLocalKey()) : undefined;
   // Port previews need no key while code-server runs (see LocalGuardOptions.keyExempt); `ide` is made below.
