@@ -44,7 +44,8 @@ describe("page features in Chromium", { timeout: 60_000 }, () => {
     release();
     await expect.poll(() => page.locator("#empty h1").innerText()).toBe("No terminals open");
     expect(await page.locator(".start-agent[data-agent=shell]").isEnabled()).toBe(true);
-    expect(await page.locator(".status-activity").innerText()).toBe("");
+    // Then "Restoring sessions…" while GET /api/sessions answers; the status line ends empty.
+    await expect.poll(() => page.locator(".status-activity").innerText()).toBe("");
     await page.locator(".start-agent[data-agent=shell]").click();
     await expect.poll(() => page.locator("[role=tab].state-live").count(), { timeout: 15_000 }).toBe(1);
     await browser.screenshot(page, "shell-tab");
