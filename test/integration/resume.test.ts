@@ -58,7 +58,7 @@ describe.each(AGENTS)("resuming a $id conversation", (agent) => {
     const second = await open({ resume: conversation.id });
     await second.screen.waitFor(agent.ready, CLI_TIMEOUT_MS);
     const before = fake.calls.length;
-    const asked = () => fake.calls.slice(before).some((c) => JSON.stringify(c.body).includes("ping-bravo"));
+    const asked = () => fake.calls.slice(before).some((c) => c.method === "POST" && (JSON.stringify(c.body) ?? "").includes("ping-bravo"));
     await ask(second.client, second.screen, "say ping-bravo", asked);
     await second.screen.waitFor("pong-bravo", CLI_TIMEOUT_MS);
     // The model saw the earlier turn: the tab went on with that conversation, not a new one.
