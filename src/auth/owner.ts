@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { backoffDelay } from "../backoff.js";
 import { appClient, deadline, DEFAULT_CALL_TIMEOUT_MS, statusOf } from "../databricks/client.js";
 import { scrubText } from "../scrub.js";
 
@@ -79,7 +80,7 @@ export class OwnerResolver {
       this.log.error(this.lastError);
       return;
     }
-    void this.attempt(appName, { host, clientId, clientSecret }, this.retry.initialDelayMs);
+    void this.attempt(appName, { host, clientId, clientSecret });
   }
 
   /** Stops retrying and cancels a lookup in flight. */
@@ -88,7 +89,7 @@ export class OwnerResolver {
     clearTimeout(this.timer);
   }
 
-  private async attempt(appName: string, credentials: { host: string; clientId: string; clientSecret: string }, delayMs: number) {
+  private async attempt(appName: string, credentials: { host: string; clientId: string; clientSecret: string }) {
     this.attempts++;
     try {
       const creator = await this.lookUp(appName, credentials);
@@ -99,11 +100,9 @@ export class OwnerResolver {
     } catch (error) {
       if (this.abort.signal.aborted) return;
       this.lastError = scrubText(describe(error), { values: () => secretsOf(credentials) });
+      const delayMs = backoffDelay({ baseMs: this.retry.initialDelayMs, maxMs: this.retry.maxDelayMs }, this.attempts);
       this.log.warn({ attempts: this.attempts, error: this.lastError, retryInMs: delayMs }, "owner not yet known; retrying");
-      this.timer = setTimeout(
-        () => void this.attempt(appName, credentials, Math.min(delayMs * 2, this.retry.maxDelayMs)),
-        delayMs,
-      );
+      this.timer = setTimeout(() => void this.attempt(appName, credentials), delayMs);
     }
   }
 

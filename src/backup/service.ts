@@ -2,8 +2,8 @@ import { setMaxListeners } from "node:events";
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
+import { Backoff, type BackoffPolicy } from "../backoff.js";
 import { FILE_CALL_TIMEOUT_MS, userClient } from "../databricks/client.js";
-import { Backoff, type RetryPolicy } from "../sync/backoff.js";
 import { createTokenUserResolver } from "../sync/token-user.js";
 import type { TokenSource } from "../token/types.js";
 import { gitRun, type BackupGitEnv } from "./git-exec.js";
@@ -37,7 +37,8 @@ export interface BackupOptions {
   /** Cap on HOME's part (BACKUP_HOME_MAX_BYTES): newest files first. */
   readonly homeMaxBytes?: number;
   readonly callTimeoutMs?: number;
-  readonly retry?: RetryPolicy;
+  /** How failed passes are retried (tests shorten it); the jitter stays BACKUP_RETRY_JITTER. */
+  readonly retry?: Pick<BackoffPolicy, "baseMs" | "maxMs">;
   /** The SIGTERM save's budget, inside the 10 s shutdown. */
   readonly finalSaveMs?: number;
   /** Runs before the SIGTERM save (ends the terminals, so shells write their history). */
@@ -59,6 +60,10 @@ export interface BackupService {
 
 /** How often refs and work in progress are looked at by default (BACKUP_INTERVAL_SECONDS=120). */
 export const DEFAULT_BACKUP_INTERVAL_MS = 120_000;
+/** After a failed pass: 2 s, 4 s, ... up to 2 minutes, the same as the sync's. */
+const BACKUP_RETRY = { baseMs: 2_000, maxMs: 120_000 };
+/** Up to 20% either way. */
+const BACKUP_RETRY_JITTER = 0.2;
 
 /**
  * Builds the backup; nothing happens until start(). Each pass: with a token, first (once per start) the restore
@@ -70,7 +75,7 @@ export function createBackupService(options: BackupOptions): BackupService {
   const logger = options.logger;
   const git: BackupGitEnv = { HOME: options.home, PATH: options.path, LANG: "C.UTF-8" };
   const state = new BackupState(options.stateDir, logger);
-  const backoff = new Backoff(options.retry);
+  const backoff = new Backoff({ ...(options.retry ?? BACKUP_RETRY), jitter: BACKUP_RETRY_JITTER });
   const callTimeoutMs = options.callTimeoutMs ?? FILE_CALL_TIMEOUT_MS;
   const resolveOwner = createTokenUserResolver({ host: options.host, known: options.owner, callTimeoutMs });
   const items = homeItems({ home: options.home, stateDir: options.stateDir });

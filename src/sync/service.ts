@@ -1,5 +1,6 @@
 import { realpathSync } from "node:fs";
 import type { Logger } from "pino";
+import { Backoff, type BackoffPolicy } from "../backoff.js";
 import { FILE_CALL_TIMEOUT_MS, statusOf } from "../databricks/client.js";
 import type { TokenSource } from "../token/types.js";
 import { catchUp, repoName } from "./catch-up.js";
@@ -7,7 +8,6 @@ import type { GitEnv } from "./git.js";
 import { installHooks } from "./install-hooks.js";
 import { startNotifyListener, type NotifyListener } from "./notify.js";
 import { createTokenUserResolver } from "./token-user.js";
-import { Backoff, type RetryPolicy } from "./backoff.js";
 import { Spool, type SpoolEntry } from "./spool.js";
 import { syncRepository, type RepoSyncContext } from "./sync-repo.js";
 import { SyncStateStore, type SkippedFile } from "./state.js";
@@ -41,7 +41,8 @@ export interface SyncOptions {
   readonly logger: Logger;
   /** PATH for git. */
   readonly path: string;
-  readonly retry?: RetryPolicy;
+  /** How failed repositories are retried (tests shorten it); the jitter stays SYNC_RETRY_JITTER. */
+  readonly retry?: Pick<BackoffPolicy, "baseMs" | "maxMs">;
   /** Quick commits within this window coalesce into one sync. */
   readonly debounceMs?: number;
   /** Requests in flight per sync; the workspace allows about 30 imports a second. */
@@ -64,6 +65,10 @@ export interface SyncService {
 const DEFAULT_DEBOUNCE_MS = 150;
 const SWEEP_MS = 60_000;
 const DEFAULT_CONCURRENCY = 6;
+/** 2 s, 4 s, ... up to 2 minutes: quick after a blip, gentle during an outage. */
+const SYNC_RETRY = { baseMs: 2_000, maxMs: 120_000 };
+/** Up to 20% either way, so repositories that failed together do not retry in lockstep. */
+const SYNC_RETRY_JITTER = 0.2;
 
 /** Builds the sync; nothing happens until start(). */
 export function createSyncService(options: SyncOptions): SyncService {
@@ -71,7 +76,7 @@ export function createSyncService(options: SyncOptions): SyncService {
   const gitEnv: GitEnv = { env: { HOME: options.home, PATH: options.path, LANG: "C.UTF-8", GIT_TERMINAL_PROMPT: "0" } };
   const spool = new Spool({ stateDir: options.stateDir, logger });
   const state = new SyncStateStore({ stateDir: options.stateDir, logger });
-  const backoff = new Backoff(options.retry);
+  const backoff = new Backoff({ ...(options.retry ?? SYNC_RETRY), jitter: SYNC_RETRY_JITTER });
   const callTimeoutMs = options.callTimeoutMs ?? FILE_CALL_TIMEOUT_MS;
   const resolveOwner = createTokenUserResolver({ host: options.host, known: options.owner, callTimeoutMs });
   const abort = new AbortController();

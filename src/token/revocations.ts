@@ -1,7 +1,10 @@
 import type { Logger } from "pino";
-import { backoffMs } from "./backoff.js";
+import { backoffDelay, type BackoffPolicy } from "../backoff.js";
 import type { Clock } from "./clock.js";
 import { describeFailure, type CallFailure, type MintedToken, type TokenApi } from "./token-api.js";
+
+/** Failed rotations and revocations wait 1 s, 2 s, 4 s, ... up to a minute. */
+export const TOKEN_RETRY: BackoffPolicy = { baseMs: 1000, maxMs: 60_000 };
 
 /** A token with no known expiry is given up on after this many failed attempts. */
 const MAX_ATTEMPTS_WITHOUT_EXPIRY = 8;
@@ -98,7 +101,7 @@ export class Revocations {
       }
       if (failure.kind === "cancelled" || !this.pending.has(token.id)) return;
       entry.failures++;
-      const wait = backoffMs(entry.failures);
+      const wait = backoffDelay(TOKEN_RETRY, entry.failures);
       const hopeless =
         token.expiresAt !== null ? clock.now() + wait >= token.expiresAt : entry.failures >= MAX_ATTEMPTS_WITHOUT_EXPIRY;
       logger.warn({ tokenId: token.id, error: failure.message, retryInMs: hopeless ? null : wait }, "token revocation failed");

@@ -1,10 +1,10 @@
 import type { Logger } from "pino";
-import { backoffMs } from "./backoff.js";
+import { backoffDelay } from "../backoff.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { ProfileWriter } from "./databrickscfg.js";
 import { sameEmail } from "../auth/owner.js";
 import { mintToken } from "./mint.js";
-import { Revocations } from "./revocations.js";
+import { Revocations, TOKEN_RETRY } from "./revocations.js";
 import { describeFailure, type CallFailure, type TokenApi, type UserIdentity } from "./token-api.js";
 import { TokenHolder, type Held } from "./token-holder.js";
 import type { TokenSource, TokenStateName, TokenStatus } from "./types.js";
@@ -278,7 +278,7 @@ export class TokenManager implements TokenSource {
 
   private failed(failure: CallFailure): void {
     this.failures++;
-    const wait = backoffMs(this.failures);
+    const wait = backoffDelay(TOKEN_RETRY, this.failures);
     this.retryAt = this.clock.now() + wait;
     this.lastError = `rotation failed: ${failure.message}`;
     this.log.warn({ error: failure.message, status: failure.status, failures: this.failures, retryInMs: wait }, "token rotation failed");

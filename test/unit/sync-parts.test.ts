@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { Backoff } from "../../src/sync/backoff.js";
 import { runPool } from "../../src/sync/pool.js";
 import { parentDirs, remoteName } from "../../src/sync/remote-names.js";
 
@@ -25,25 +24,6 @@ describe("remoteName", () => {
   it("lists a path's folders outermost first", () => {
     expect(parentDirs("a/b/c.txt")).toEqual(["a", "a/b"]);
     expect(parentDirs("top.txt")).toEqual([]);
-  });
-});
-
-describe("Backoff", () => {
-  it("doubles from the base to the cap with at most 20% jitter, and resets", () => {
-    const backoff = new Backoff({ baseMs: 1000, maxMs: 8000 });
-    const delays = Array.from({ length: 6 }, () => backoff.failed("r", 0));
-    const expected = [1000, 2000, 4000, 8000, 8000, 8000];
-    delays.forEach((d, i) => {
-      expect(d).toBeGreaterThanOrEqual(expected[i]! * 0.8);
-      expect(d).toBeLessThanOrEqual(expected[i]! * 1.2);
-    });
-    expect(backoff.due("r", 0)).toBe(false);
-    expect(backoff.nextDue(["r", "other"])).toBe(delays.at(-1));
-    backoff.reset();
-    expect(backoff.due("r", 0)).toBe(true);
-    backoff.succeeded("r");
-    expect(backoff.nextDue(["r"])).toBeUndefined();
-    expect(backoff.failed("r", 0)).toBeLessThanOrEqual(1200);
   });
 });
 

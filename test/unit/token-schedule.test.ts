@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { BACKOFF_INITIAL_MS } from "../../src/token/backoff.js";
+import { TOKEN_RETRY } from "../../src/token/revocations.js";
 import { FakeApiError, INTERVAL_S, LIFETIME_S, makeManager } from "../helpers/token-fakes.js";
 
 const INTERVAL_MS = INTERVAL_S * 1000;
@@ -108,16 +108,16 @@ describe("token rotation schedule", () => {
     expect(creates(api.log)).toBe(1);
     expect(manager.status()).toMatchObject({ state: "error", lastError: expect.stringContaining("503") });
     expect(manager.current()).toBe(initial);
-    await vi.advanceTimersByTimeAsync(BACKOFF_INITIAL_MS - 1);
+    await vi.advanceTimersByTimeAsync(TOKEN_RETRY.baseMs - 1);
     expect(creates(api.log)).toBe(1);
     await vi.advanceTimersByTimeAsync(1);
     expect(creates(api.log)).toBe(2);
-    await vi.advanceTimersByTimeAsync(2 * BACKOFF_INITIAL_MS - 1);
+    await vi.advanceTimersByTimeAsync(2 * TOKEN_RETRY.baseMs - 1);
     expect(creates(api.log)).toBe(2);
     await vi.advanceTimersByTimeAsync(1);
     expect(creates(api.log)).toBe(3);
     expect(manager.status().lastError).toContain("cannot reach the workspace");
-    await vi.advanceTimersByTimeAsync(4 * BACKOFF_INITIAL_MS);
+    await vi.advanceTimersByTimeAsync(4 * TOKEN_RETRY.baseMs);
     expect(creates(api.log)).toBe(4);
     expect(manager.status()).toMatchObject({ state: "active", lastError: null });
     expect(manager.current()).toBe("dapi-minted-1");
@@ -175,7 +175,7 @@ describe("token rotation schedule", () => {
     expect(manager.status().state).toBe("error");
     expect(manager.current()).toBe(initial);
     api.tokens.get(initial)!.revoked = true;
-    await vi.advanceTimersByTimeAsync(BACKOFF_INITIAL_MS);
+    await vi.advanceTimersByTimeAsync(TOKEN_RETRY.baseMs);
     expect(manager.status()).toMatchObject({ state: "expired", lastError: expect.stringContaining("no longer accepts") });
     expect(manager.current()).toBeUndefined();
     await manager.close();
@@ -201,7 +201,7 @@ describe("token rotation schedule", () => {
     expect(manager.status()).toMatchObject({ state: "error", lastError: expect.stringContaining("ENOSPC") });
     expect(api.liveMinted()).toEqual([]);
     profile.fail = false;
-    await vi.advanceTimersByTimeAsync(BACKOFF_INITIAL_MS);
+    await vi.advanceTimersByTimeAsync(TOKEN_RETRY.baseMs);
     expect(manager.status().state).toBe("active");
     expect(profile.current).toBe(manager.current());
     expect(api.liveMinted()).toEqual([manager.current()]);
