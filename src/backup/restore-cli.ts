@@ -7,6 +7,7 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { userClient } from "../databricks/client.js";
+import { NO_USER_NAME, readMe } from "../token/token-api.js";
 import { backupRoot, parseRepoManifest, repoKey } from "./manifest.js";
 import { PieceStore } from "./pieces.js";
 import { isVacant, restoreRepository } from "./restore-repo.js";
@@ -27,8 +28,10 @@ async function main(): Promise<number> {
   }
   const client = userClient(host.includes("://") ? host : `https://${host}`, token);
   const store = new PieceStore({ client, callTimeoutMs: 120_000, signal: new AbortController().signal, secrets: () => [token] });
-  const me = await client.currentUser.me();
-  const dir = `${backupRoot(String(me.userName))}/repos/${repoKey(name)}`;
+  // No deadline, as before: a person runs this and can press Ctrl-C.
+  const me = await readMe(client);
+  if (!me) throw new Error(NO_USER_NAME);
+  const dir = `${backupRoot(me.userName)}/repos/${repoKey(name)}`;
   const manifest = parseRepoManifest(await store.getFile(`${dir}/manifest.json`));
   const git = { HOME: process.env.HOME, PATH: process.env.PATH, LANG: "C.UTF-8" };
   await restoreRepository({

@@ -1,5 +1,6 @@
 import { sameEmail } from "../auth/owner.js";
 import { deadline, userClient } from "../databricks/client.js";
+import { NO_USER_NAME, readMe } from "../token/token-api.js";
 
 /**
  * Whose home folder the sync writes to: the token's own user from SCIM Me (remembered per token), which spells
@@ -16,8 +17,8 @@ export function createTokenUserResolver(options: {
   return async (token, signal) => {
     let userName = cached?.token === token ? cached.userName : undefined;
     if (userName === undefined) {
-      const me = await userClient(options.host, token).currentUser.me(deadline(options.callTimeoutMs, signal));
-      if (!me.userName) throw new Error("the workspace did not say whose token this is (SCIM Me has no userName)");
+      const me = await readMe(userClient(options.host, token), deadline(options.callTimeoutMs, signal));
+      if (!me) throw new Error(NO_USER_NAME);
       userName = me.userName;
       cached = { token, userName };
     }

@@ -1,3 +1,4 @@
+import type { Context, WorkspaceClient } from "@databricks/sdk-experimental";
 import { DEFAULT_CALL_TIMEOUT_MS, deadline, statusOf, userClient } from "../databricks/client.js";
 
 /** A token the workspace just created for the owner. */
@@ -13,6 +14,21 @@ export interface UserIdentity {
   readonly userName: string;
   readonly displayName?: string;
   readonly email?: string;
+}
+
+/** What the sync and the restore CLI say when SCIM Me names no user. */
+export const NO_USER_NAME = "the workspace did not say whose token this is (SCIM Me has no userName)";
+
+/**
+ * The one SCIM Me call: whose token `client` acts as (a userClient made with the token). Undefined when the
+ * answer names no user; each caller says so in its own words. `context` bounds and cancels the call (deadline()).
+ */
+export async function readMe(client: WorkspaceClient, context?: Context): Promise<UserIdentity | undefined> {
+  const user = await client.currentUser.me(context);
+  if (typeof user.userName !== "string" || user.userName === "") return undefined;
+  const email = user.emails?.find((e) => e.primary)?.value ?? user.emails?.[0]?.value;
+  const displayName = user.displayName?.trim();
+  return { userName: user.userName, ...(displayName ? { displayName } : {}), ...(email ? { email } : {}) };
 }
 
 /**
@@ -43,11 +59,9 @@ export function createTokenApi({ host, callTimeoutMs = DEFAULT_CALL_TIMEOUT_MS }
   const client = (token: string) => userClient(host, token, { retryTimeoutSeconds: Math.ceil(callTimeoutMs / 1000) });
   return {
     async me(token, signal) {
-      const user = await client(token).currentUser.me(deadline(callTimeoutMs, signal));
-      if (typeof user.userName !== "string" || user.userName === "") throw new MalformedResponse("SCIM Me returned no userName");
-      const email = user.emails?.find((e) => e.primary)?.value ?? user.emails?.[0]?.value;
-      const displayName = user.displayName?.trim();
-      return { userName: user.userName, ...(displayName ? { displayName } : {}), ...(email ? { email } : {}) };
+      const user = await readMe(client(token), deadline(callTimeoutMs, signal));
+      if (!user) throw new MalformedResponse("SCIM Me returned no userName");
+      return user;
     },
     async create(token, request, signal) {
       const created = await client(token).tokens.create(
