@@ -11,7 +11,7 @@ import path from "node:path";
 import { saveRepository } from "../src/backup/repo-backup.js";
 import { PieceStore } from "../src/backup/pieces.js";
 import { restoreRepository } from "../src/backup/restore-repo.js";
-import { userClient } from "../src/databricks/client.js";
+import { userClient } from "../src/databricks.js";
 import { packageRoot } from "../src/paths.js";
 import { startFakeDatabricks } from "../test/fakes/databricks.js";
 import { median } from "./stats.js";

@@ -11,35 +11,31 @@ import { AgentLaunchConfig } from "./agents/agent-launch-config.js";
 import { agentSetup, perWire } from "./agents/agent-setup.js";
 import { conversationDirs } from "./agents/conversation-dirs.js";
 import { gatewayConfiguresAgents } from "./agents/homes.js";
-import { createOwnerResolver } from "./auth/app-owner.js";
-import { createLocalGuard, type Guard } from "./auth/guard.js";
-import { randomLocalKey } from "./auth/local-key.js";
+import { createAccess } from "./auth.js";
+import type { Guard } from "./auth/guard.js";
 import type { OwnerRetryOptions } from "./auth/owner.js";
-import { createOwnerGuard } from "./auth/owner-guard.js";
-import { createBackupService, type BackupOptions } from "./backup/service.js";
+import { createBackupService, type BackupOptions } from "./backup.js";
 import type { Config } from "./config.js";
 import { DEFAULT_CONNECTION_LIMITS, limitConnections, serverTimeouts, type ConnectionLimits } from "./connection-limits.js";
-import { createEvents, type EventsOptions } from "./events/events.js";
+import { createEvents, type EventsOptions } from "./events.js";
 import { createGitIdentity } from "./git-identity.js";
 import { createIde, type Ide, type IdeTimings } from "./ide.js";
 import { isPortPreview } from "./ide/proxy.js";
-import { McpProxy } from "./mcp/proxy.js";
-import { mcpServers } from "./mcp/servers.js";
-import { createMemoryAdmission, preferForOomKill } from "./memory/admission.js";
+import { createMcp, type McpProxy } from "./mcp.js";
+import { createMemoryAdmission, preferForOomKill } from "./memory.js";
 import { readMemory, type MemoryPaths } from "./memory/memory-info.js";
 import { chooseAgentModels } from "./models/families.js";
-import { modelCredential } from "./models/credential.js";
-import { ModelService } from "./models/model-service.js";
+import { ModelService } from "./models.js";
 import { packageRoot } from "./paths.js";
-import { registerRoutes } from "./routes/index.js";
+import { registerRoutes } from "./routes.js";
 import { syncOverview } from "./routes/sync.js";
 import { createEchoTrace } from "./sessions/echo-trace.js";
 import { SessionManager } from "./sessions/session-manager.js";
 import { createTerminalSocket } from "./sessions/terminal-socket.js";
-import { createSyncService, type SyncOptions, type SyncService } from "./sync/service.js";
+import { createSyncService, type SyncOptions, type SyncService } from "./sync.js";
 import { terminalSetup } from "./terminal-env.js";
 import { createAgentNotice } from "./token/agent-notice.js";
-import { createTokens } from "./token/gateway-tokens.js";
+import { createTokens } from "./token.js";
 import type { TokenSource } from "./token/types.js";
 import { createUpgradeDispatcher, type UpgradeRoute } from "./upgrade.js";
 
@@ -115,12 +111,15 @@ export function createServer(options: GatewayOptions): Gateway {
   });
 
   // Who may come in: the owner (app mode) or the holder of the local key.
-  const owner = config.appMode ? createOwnerResolver({ config, logger, retry: options.ownerRetry }) : undefined;
-  const localKey = !config.appMode && config.localAuth.required ? (config.localAuth.token ?? randomLocalKey()) : undefined;
-  // Port previews need no key while code-server runs (see LocalGuardOptions.keyExempt); `ide` is made below.
-  const keyExempt = (req: http.IncomingMessage) =>
-    ide.manager.current === "running" && /^\/ide\/(abs)?proxy\/\d{1,5}(\/|\?|$)/.test(req.url ?? "") && isPortPreview(req.url ?? "/");
-  const guard = options.guard ?? (owner ? createOwnerGuard({ owner, logger }) : createLocalGuard({ key: localKey, keyExempt }));
+  const { owner, localKey, guard } = createAccess({
+    config,
+    logger,
+    ownerRetry: options.ownerRetry,
+    guard: options.guard,
+    // Port previews need no key while code-server runs (see LocalGuardOptions.keyExempt); `ide` is made below.
+    keyExempt: (req) =>
+      ide.manager.current === "running" && /^\/ide\/(abs)?proxy\/\d{1,5}(\/|\?|$)/.test(req.url ?? "") && isPortPreview(req.url ?? "/"),
+  });
 
   // The owner's token and what is built on it.
   const tokens = createTokens({ config, logger, sessions, owner: () => owner?.owner(), callTimeoutMs: options.callTimeoutMs });
@@ -129,14 +128,7 @@ export function createServer(options: GatewayOptions): Gateway {
   const gitIdentity = workspace ? createGitIdentity({ tokens, env: { HOME: config.home, PATH: userPath }, logger }) : undefined;
   const models = new ModelService({ config, tokens, logger });
   // The workspace's MCP servers on loopback, behind the same local key as the model proxy.
-  const mcp = new McpProxy({
-    // Without a workspace there is nothing to reach: no agent gets a server that can only fail.
-    servers: workspace ? mcpServers(config.mcp) : [],
-    host: workspace,
-    credential: modelCredential({ config, tokens }),
-    localKey: models.proxy.localKey,
-    logger,
-  });
+  const mcp = createMcp({ config, tokens, localKey: models.proxy.localKey, logger });
 
   // Terminals, agents and the IDE.
   // OpenCode, Pi and Copilot CLI, YAML catalogue agents, and the MCP servers of every agent that speaks MCP.

@@ -1,7 +1,7 @@
 import type { AgentSetup } from "../agents.js";
 import type { AgentSpec, Config } from "../config.js";
 import type { AgentModels } from "../models/families.js";
-import type { ModelService } from "../models/model-service.js";
+import type { ModelService } from "../models.js";
 import type { AgentLaunchConfig } from "./agent-launch-config.js";
 import { gatewayConfiguresAgents } from "./homes.js";
 

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { backoffDelay } from "../backoff.js";
-import { appClient, deadline, DEFAULT_CALL_TIMEOUT_MS, statusOf } from "../databricks/client.js";
+import { appClient, deadline, DEFAULT_CALL_TIMEOUT_MS, statusOf } from "../databricks.js";
 import { scrubText } from "../scrub.js";
 
 /** How the owner lookup retries; tests shorten every delay. */

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { WorkspaceClient } from "@databricks/sdk-experimental";
-import { deadline, statusOf } from "../databricks/client.js";
+import { deadline, statusOf } from "../databricks.js";
 import { SecretRefused, secretIn, type SecretList } from "./secrets.js";
 
 /**

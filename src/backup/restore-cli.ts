@@ -6,7 +6,7 @@
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { userClient } from "../databricks/client.js";
+import { userClient } from "../databricks.js";
 import { NO_USER_NAME, readMe } from "../token/token-api.js";
 import { backupRoot, parseRepoManifest, repoKey } from "./manifest.js";
 import { PieceStore } from "./pieces.js";

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import type { Logger } from "pino";
-import { preferForOomKill } from "../memory/admission.js";
+import { preferForOomKill } from "../memory.js";
 import { isAlive, reapSession, signalSession } from "../sessions/process-tree.js";
 
 /** Lines of code-server's output kept for the "failed" state's message. */

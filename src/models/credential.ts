@@ -1,5 +1,5 @@
 import type { Config } from "../config.js";
-import { appClient } from "../databricks/client.js";
+import { appClient } from "../databricks.js";
 import type { TokenSource } from "../token/types.js";
 
 /**

@@ -1,6 +1,6 @@
 import { Router } from "express";
 import { checkOrigin } from "../auth/identity.js";
-import type { Events } from "../events/events.js";
+import type { Events } from "../events.js";
 import { HttpError } from "../http-error.js";
 
 /**

@@ -1,5 +1,5 @@
 import { Router } from "express";
-import type { ModelService } from "../models/model-service.js";
+import type { ModelService } from "../models.js";
 
 /** GET /api/models: the model route in use ({route, baseUrl, auth, models}), for the page's status bar. */
 export function createModelRoutes({ models }: { models: ModelService }): Router {

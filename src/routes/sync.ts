@@ -1,6 +1,6 @@
 import { Router } from "express";
-import type { BackupService } from "../backup/service.js";
-import type { SyncService } from "../sync/service.js";
+import type { BackupService } from "../backup.js";
+import type { SyncService } from "../sync.js";
 
 /**
  * GET /api/sync: per repository {name, lastCommit, lastSyncedAt, pending, lastError, syncing, skipped} of the

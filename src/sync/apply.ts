@@ -1,7 +1,7 @@
 import path from "node:path/posix";
 import { isSafeRepoPath, UNSAFE_PATH_REASON } from "./safe-path.js";
 import type { WorkspaceClient } from "@databricks/sdk-experimental";
-import { deadline, statusOf } from "../databricks/client.js";
+import { deadline, statusOf } from "../databricks.js";
 import type { BlobReader } from "./git.js";
 import type { SyncPlan } from "./plan.js";
 import { runPool } from "./pool.js";

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import type { Logger } from "pino";
-import { userClient } from "../databricks/client.js";
+import { userClient } from "../databricks.js";
 import { applyPlan } from "./apply.js";
 import { BlobReader, hasCommit, type GitEnv } from "./git.js";
 import { planSync } from "./plan.js";

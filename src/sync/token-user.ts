@@ -1,5 +1,5 @@
 import { sameEmail } from "../auth/owner.js";
-import { deadline, userClient } from "../databricks/client.js";
+import { deadline, userClient } from "../databricks.js";
 import { NO_USER_NAME, readMe } from "../token/token-api.js";
 
 /**

@@ -1,5 +1,5 @@
 import type { Context, WorkspaceClient } from "@databricks/sdk-experimental";
-import { DEFAULT_CALL_TIMEOUT_MS, deadline, statusOf, userClient } from "../databricks/client.js";
+import { DEFAULT_CALL_TIMEOUT_MS, deadline, statusOf, userClient } from "../databricks.js";
 
 /** A token the workspace just created for the owner. */
 export interface MintedToken {

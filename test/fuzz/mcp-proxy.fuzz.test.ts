@@ -2,7 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { McpProxy } from "../../src/mcp/proxy.js";
+import { McpProxy } from "../../src/mcp.js";
 import { fuzzCases, random } from "../helpers/random.js";
 import { rawRequest } from "../helpers/raw-http.js";
 

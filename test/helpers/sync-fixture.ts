@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { SyncOptions } from "../../src/sync/service.js";
+import type { SyncOptions } from "../../src/sync.js";
 import { startFakeDatabricks, type FakeDatabricks } from "../fakes/databricks.js";
 import { startGateway, type TestGateway } from "./gateway.js";
 import { TestRepo } from "./git-repo.js";

@@ -12,7 +12,7 @@ it("a deadline with an outer signal fires even when the garbage collector runs m
   const dir = mkdtempSync(path.join(tmpdir(), "deadline-gc-"));
   try {
     const script = path.join(dir, "check.mts");
-    const client = path.resolve("src/databricks/client.ts");
+    const client = path.resolve("src/databricks.ts");
     writeFileSync(
       script,
       `import { deadline } from ${JSON.stringify(client)};

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appClient, deadline, statusOf, userClient } from "../../src/databricks/client.js";
+import { appClient, deadline, statusOf, userClient } from "../../src/databricks.js";
 import { startFakeDatabricks, type FakeDatabricks } from "../fakes/databricks.js";
 
-// The fake must be reachable through the real SDK exactly as the gateway calls it (src/databricks/client.ts).
+// The fake must be reachable through the real SDK exactly as the gateway calls it (src/databricks.ts).
 describe("fake Databricks REST API through the real SDK", () => {
   let fake: FakeDatabricks;
   const owner = "owner@example.com";

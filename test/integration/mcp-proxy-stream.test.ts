@@ -2,7 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { McpProxy } from "../../src/mcp/proxy.js";
+import { McpProxy } from "../../src/mcp.js";
 
 const KEY = "k".repeat(64);
 

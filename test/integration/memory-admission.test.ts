@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { CHILD_OOM_SCORE_ADJ, EXPECTED_BYTES } from "../../src/memory/admission.js";
+import { CHILD_OOM_SCORE_ADJ, EXPECTED_BYTES } from "../../src/memory.js";
 import { FakeCgroup } from "../helpers/fake-cgroup.js";
 import { codeServerBin } from "../helpers/code-server.js";
 import { startGateway, type TestGateway } from "../helpers/gateway.js";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHILD_OOM_SCORE_ADJ } from "../../src/memory/admission.js";
+import { CHILD_OOM_SCORE_ADJ } from "../../src/memory.js";
 import { packageRoot } from "../../src/paths.js";
 import { startFakeDatabricks, type FakeDatabricks } from "../fakes/databricks.js";
 import { codeServerBin } from "../helpers/code-server.js";

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { deadline } from "../../src/databricks/client.js";
+import { deadline } from "../../src/databricks.js";
 
 describe("deadline()", () => {
   beforeEach(() => {

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
-import type { SessionManager } from "../sessions/session-manager.js";
-import { EventHub, formatEvent, type EventClient } from "./event-hub.js";
-import { StatusWatch, type StatusSource } from "./status-watch.js";
+import type { SessionManager } from "./sessions/session-manager.js";
+import { EventHub, formatEvent, type EventClient } from "./events/event-hub.js";
+import { StatusWatch, type StatusSource } from "./events/status-watch.js";
 
 /** Every event type GET /api/events sends (README "The page" lists their data). */
 export const EVENT_TYPES = ["hello", "session-created", "session-exited", "session-removed", "activity", "token", "sync", "ide", "models", "shutdown"] as const;

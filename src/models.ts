@@ -1,21 +1,21 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
-import { CliConfig } from "../agents/cli-config.js";
-import { PROXY_PREFIX, type CliLaunch } from "../agents/cli-settings.js";
-import { agentHomes, gatewayConfiguresAgents } from "../agents/homes.js";
-import { PRODUCT, type Config } from "../config.js";
-import { packageRoot } from "../paths.js";
-import type { TokenSource } from "../token/types.js";
-import { ModelCatalog, type CatalogSnapshot } from "./catalog.js";
-import { ModelChoices } from "./choices.js";
-import { modelCredential } from "./credential.js";
-import { chooseAgentModels, type AgentModels } from "./families.js";
-import { describeModels, type ModelsInfo } from "./models-info.js";
-import { ModelProxy } from "./proxy.js";
-import { chooseModelRoute, type ModelRoute, type Upstreams } from "./model-route.js";
+import { CliConfig } from "./agents/cli-config.js";
+import { PROXY_PREFIX, type CliLaunch } from "./agents/cli-settings.js";
+import { agentHomes, gatewayConfiguresAgents } from "./agents/homes.js";
+import { PRODUCT, type Config } from "./config.js";
+import { packageRoot } from "./paths.js";
+import type { TokenSource } from "./token/types.js";
+import { ModelCatalog, type CatalogSnapshot } from "./models/catalog.js";
+import { ModelChoices } from "./models/choices.js";
+import { modelCredential } from "./models/credential.js";
+import { chooseAgentModels, type AgentModels } from "./models/families.js";
+import { describeModels, type ModelsInfo } from "./models/models-info.js";
+import { ModelProxy } from "./models/proxy.js";
+import { chooseModelRoute, type ModelRoute, type Upstreams } from "./models/model-route.js";
 
-export type { ModelsInfo } from "./models-info.js";
+export type { ModelsInfo } from "./models/models-info.js";
 
 /** The built-in agents whose models the gateway chooses. */
 export const MODEL_AGENTS = ["claude", "codex", "gemini"] as const;

@@ -1,9 +1,9 @@
 import path from "node:path";
 import type { Logger } from "pino";
-import { PRODUCT, type Config } from "../config.js";
-import { createProfileWriter, type ProfileWriter } from "./databrickscfg.js";
-import { createTokenApi } from "./token-api.js";
-import { TokenManager, type SessionActivity } from "./token-manager.js";
+import { PRODUCT, type Config } from "./config.js";
+import { createProfileWriter, type ProfileWriter } from "./token/databrickscfg.js";
+import { createTokenApi } from "./token/token-api.js";
+import { TokenManager, type SessionActivity } from "./token/token-manager.js";
 
 /** What the gateway's token manager is built from. */
 export interface GatewayTokensOptions {

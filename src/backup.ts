@@ -2,18 +2,18 @@ import { setMaxListeners } from "node:events";
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
-import { Backoff, type BackoffPolicy } from "../backoff.js";
-import { FILE_CALL_TIMEOUT_MS, userClient } from "../databricks/client.js";
-import { createTokenUserResolver } from "../sync/token-user.js";
-import type { TokenSource } from "../token/types.js";
-import { gitRun, type BackupGitEnv } from "./git-exec.js";
-import { homeItems } from "./home-items.js";
-import { BackupState } from "./local-state.js";
-import { backupRoot, REPO_NAME } from "./manifest.js";
-import { PieceStore } from "./pieces.js";
-import { emptyRestoreStatus, restorePhase, type RestoreStatus } from "./restore-phase.js";
-import { RESTORE_AREA } from "./restore-repo.js";
-import { createSaver, type RepoBackupStatus } from "./saver.js";
+import { Backoff, type BackoffPolicy } from "./backoff.js";
+import { FILE_CALL_TIMEOUT_MS, userClient } from "./databricks.js";
+import { createTokenUserResolver } from "./sync/token-user.js";
+import type { TokenSource } from "./token/types.js";
+import { gitRun, type BackupGitEnv } from "./backup/git-exec.js";
+import { homeItems } from "./backup/home-items.js";
+import { BackupState } from "./backup/local-state.js";
+import { backupRoot, REPO_NAME } from "./backup/manifest.js";
+import { PieceStore } from "./backup/pieces.js";
+import { emptyRestoreStatus, restorePhase, type RestoreStatus } from "./backup/restore-phase.js";
+import { RESTORE_AREA } from "./backup/restore-repo.js";
+import { createSaver, type RepoBackupStatus } from "./backup/saver.js";
 
 /** The backup's settings; createServer fills them from the config, tests shorten the times. */
 export interface BackupOptions {

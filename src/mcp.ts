@@ -2,10 +2,13 @@ import { timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
 import type { Logger } from "pino";
-import { closeLoopback, listenOnLoopback, upstreamAgents } from "../loopback-server.js";
-import { parseTarget } from "../request-target.js";
-import { isJsonRpc, JSONRPC, jsonRpcError } from "./jsonrpc-errors.js";
-import type { McpServerSpec } from "./servers.js";
+import type { Config } from "./config.js";
+import { modelCredential } from "./models/credential.js";
+import type { TokenSource } from "./token/types.js";
+import { closeLoopback, listenOnLoopback, upstreamAgents } from "./loopback-server.js";
+import { parseTarget } from "./request-target.js";
+import { isJsonRpc, JSONRPC, jsonRpcError } from "./mcp/jsonrpc-errors.js";
+import { mcpServers, type McpServerSpec } from "./mcp/servers.js";
 
 /** Headers an MCP client may send upstream: the streamable HTTP transport's own, nothing that carries a key. */
 const FORWARDED_REQUEST_HEADERS = ["accept", "content-type", "mcp-session-id", "mcp-protocol-version", "last-event-id", "user-agent"];
@@ -24,6 +27,15 @@ export interface McpProxyOptions {
   /** The key the agents' files hold (the model proxy's local key): checked on every request. */
   readonly localKey: string;
   readonly logger: Logger;
+}
+
+/**
+ * The workspace's MCP servers (config.mcp) on loopback, with the same credential as model calls and behind
+ * `localKey` (the model proxy's). Without a workspace there is nothing to reach: no agent gets a server that can only fail.
+ */
+export function createMcp({ config, tokens, localKey, logger }: { config: Config; tokens: TokenSource; localKey: string; logger: Logger }): McpProxy {
+  const host = config.databricks.host;
+  return new McpProxy({ servers: host ? mcpServers(config.mcp) : [], host, credential: modelCredential({ config, tokens }), localKey, logger });
 }
 
 /**

@@ -1,8 +1,8 @@
 import { Router } from "express";
 import { writeFileSync } from "node:fs";
 import type { Logger } from "pino";
-import { HttpError } from "../http-error.js";
-import { readMemory, type MemoryInfo } from "./memory-info.js";
+import { HttpError } from "./http-error.js";
+import { readMemory, type MemoryInfo } from "./memory/memory-info.js";
 
 const MIB = 2 ** 20;
 

@@ -1,16 +1,16 @@
 import { realpathSync } from "node:fs";
 import type { Logger } from "pino";
-import { Backoff, type BackoffPolicy } from "../backoff.js";
-import { FILE_CALL_TIMEOUT_MS, statusOf } from "../databricks/client.js";
-import type { TokenSource } from "../token/types.js";
-import { catchUp, repoName } from "./catch-up.js";
-import type { GitEnv } from "./git.js";
-import { installHooks } from "./install-hooks.js";
-import { startNotifyListener, type NotifyListener } from "./notify.js";
-import { createTokenUserResolver } from "./token-user.js";
-import { Spool, type SpoolEntry } from "./spool.js";
-import { syncRepository, type RepoSyncContext } from "./sync-repo.js";
-import { SyncStateStore, type SkippedFile } from "./state.js";
+import { Backoff, type BackoffPolicy } from "./backoff.js";
+import { FILE_CALL_TIMEOUT_MS, statusOf } from "./databricks.js";
+import type { TokenSource } from "./token/types.js";
+import { catchUp, repoName } from "./sync/catch-up.js";
+import type { GitEnv } from "./sync/git.js";
+import { installHooks } from "./sync/install-hooks.js";
+import { startNotifyListener, type NotifyListener } from "./sync/notify.js";
+import { createTokenUserResolver } from "./sync/token-user.js";
+import { Spool, type SpoolEntry } from "./sync/spool.js";
+import { syncRepository, type RepoSyncContext } from "./sync/sync-repo.js";
+import { SyncStateStore, type SkippedFile } from "./sync/state.js";
 
 /** GET /api/sync reports one of these per repository. */
 export interface RepoSyncStatus {
