@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { stringify } from "yaml";
 import { packageRoot } from "../src/paths.js";
+import { launchGateway, type LaunchedGateway } from "./launch-gateway.js";
 import { cpuMs, memory } from "./proc.js";
 
 /**
@@ -82,25 +82,32 @@ export async function startGatewayProcess(options: GatewayProcessOptions = {}): 
     GATEWAY_TOKEN: BENCH_KEY,
     ...options.env,
   };
-  const [file, ...args] = options.command ?? [process.execPath, ...(options.nodeArgs ?? []), path.join(root, "dist/src/main.js")];
   const started = performance.now();
-  const child = spawn(file!, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-  let stderr = "";
-  child.stderr!.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const gateway = launchGateway({
+    command: options.command,
+    entry: path.join(root, "dist/src/main.js"),
+    nodeArgs: options.nodeArgs,
+    env,
+    cwd: root,
+    group: true,
+    keepOutput: 4000,
+    // The gateway's errors are worth seeing next to the bench's own output.
+    onLine: (line) => /"level":[56]\d/.test(line) && process.stderr.write(`[gateway] ${line}\n`),
+  });
   try {
-    const url = await listeningUrl(child, () => stderr);
+    const url = await gateway.listening;
     await waitHealthy(url);
     const startMs = performance.now() - started;
-    const pid = gatewayPid(child);
-    return makeHandle(child, { url, pid, home, startMs });
+    const pid = gatewayPid(gateway.child);
+    return makeHandle(gateway, { url, pid, home, startMs });
   } catch (error) {
-    await stop(child);
+    await gateway.stop();
     rmSync(home, { recursive: true, force: true });
     throw error;
   }
 }
 
-function makeHandle(child: ChildProcess, base: { url: string; pid: number; home: string; startMs: number }): GatewayProcess {
+function makeHandle(gateway: LaunchedGateway, base: { url: string; pid: number; home: string; startMs: number }): GatewayProcess {
   const api: GatewayProcess["api"] = async (method, route, body, expect = 200) => {
     const res = await fetch(base.url + route, {
       method,
@@ -120,32 +127,10 @@ function makeHandle(child: ChildProcess, base: { url: string; pid: number; home:
       return (await api("POST", "/api/sessions", { agent, cols, rows }, 201)).id as string;
     },
     async close() {
-      await stop(child);
+      await gateway.stop();
       rmSync(base.home, { recursive: true, force: true });
     },
   };
-}
-
-/** The gateway logs {"msg":"gateway listening","url":...} once it listens; with PORT=0 that is how the port is learnt. */
-function listeningUrl(child: ChildProcess, stderr: () => string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    const timer = setTimeout(() => reject(new Error(`gateway did not listen within 120 s: ${stderr()}`)), 120_000);
-    lines.on("line", (line) => {
-      // The gateway's errors are worth seeing next to the bench's own output.
-      if (/"level":[56]\d/.test(line)) process.stderr.write(`[gateway] ${line}\n`);
-      const match = /"url":"(http:\/\/[^"]+)"/.exec(line);
-      if (match && line.includes("gateway listening")) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    // Keep draining stdout so the gateway never blocks on a full pipe.
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`gateway exited with ${code} before listening: ${stderr()}`));
-    });
-  });
 }
 
 async function waitHealthy(url: string): Promise<void> {
@@ -174,21 +159,4 @@ function gatewayPid(child: ChildProcess): number {
     }
   }
   return child.pid!;
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  // The gateway runs in a process group of its own (detached): signal the group, npm's children included.
-  const kill = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, signal);
-    } catch {
-      // Already gone.
-    }
-  };
-  kill("SIGTERM");
-  const timer = setTimeout(() => kill("SIGKILL"), 15_000);
-  await exited;
-  clearTimeout(timer);
 }

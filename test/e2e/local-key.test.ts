@@ -1,7 +1,7 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, type TestBrowser } from "../helpers/browser.js";
-import { startChildGateway, type ChildGateway } from "../helpers/child-gateway.js";
+import { startChildGateway, type ChildGateway } from "../helpers/gateway-process.js";
 import { openTab, run, waitForScreen } from "../helpers/ui.js";
 
 // The status bar polls endpoints other issues add; until they exist the browser logs their 404s.

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startFakeDatabricks, type FakeDatabricks } from "../fakes/databricks.js";
 import { BACKUP_OWNER, repoPicture, restoreState, startBackupGateway, storedText, syncEntry, tempDir, uploadedBytes } from "../helpers/backup-fixture.js";
-import { startChildGateway, type ChildGateway } from "../helpers/child-gateway.js";
+import { startChildGateway, type ChildGateway } from "../helpers/gateway-process.js";
 import type { TestGateway } from "../helpers/gateway.js";
 import { TestRepo } from "../helpers/git-repo.js";
 import { until } from "../helpers/until.js";

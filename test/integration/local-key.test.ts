@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config.js";
 import { startGateway, type TestGateway } from "../helpers/gateway.js";
 import { fetchWithoutKey, TEST_KEY } from "../helpers/local-key.js";
-import { startMain } from "../helpers/main-process.js";
+import { startMain } from "../helpers/gateway-process.js";
 import { rawRequest, UPGRADE_HEADERS } from "../helpers/raw-http.js";
 import { guardedRequests } from "../helpers/route-walk.js";
 

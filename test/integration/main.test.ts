@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { sessionProcesses } from "../../src/sessions/process-tree.js";
 import { TerminalClient } from "../helpers/gateway.js";
-import { startMain, waitForUrl } from "../helpers/main-process.js";
+import { startMain } from "../helpers/gateway-process.js";
 
 
 describe("main", () => {
@@ -33,7 +33,7 @@ describe("main", () => {
 
   it("on SIGTERM tells clients, ends every session's processes, and exits within 10 s", async () => {
     const run = startMain({ HOME: temp(), PORT: "0" });
-    const url = await waitForUrl(run.output);
+    const url = await run.listening;
     const pids: number[] = [];
     const clients: TerminalClient[] = [];
     for (let i = 0; i < 2; i++) {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startFakeDatabricks, type FakeDatabricks } from "../fakes/databricks.js";
-import { startChildGateway, type ChildGateway } from "../helpers/child-gateway.js";
+import { startChildGateway, type ChildGateway } from "../helpers/gateway-process.js";
 import { TestRepo } from "../helpers/git-repo.js";
 import { until } from "../helpers/until.js";
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { startFakeDatabricks, type FakeDatabricks } from "../fakes/databricks.js";
-import { startMain, waitForUrl } from "../helpers/main-process.js";
+import { startMain } from "../helpers/gateway-process.js";
 
 let fake: FakeDatabricks;
 let home: string;
@@ -26,7 +26,7 @@ it("on SIGTERM revokes the token the gateway created, never the one it was given
     TOKEN_ROTATION_INTERVAL_SECONDS: "2",
     TOKEN_LIFETIME_SECONDS: "6",
   });
-  const url = await waitForUrl(run.output);
+  const url = await run.listening;
   const res = await fetch(`${url}/api/sessions`, {
     method: "POST",
     headers: { "content-type": "application/json" },

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startChildGateway, type ChildGateway } from "../helpers/child-gateway.js";
+import { startChildGateway, type ChildGateway } from "../helpers/gateway-process.js";
 import { TerminalClient } from "../helpers/gateway.js";
 
 /** SOAK_SECONDS sets the length: `npm run soak` runs minutes, the normal suite a few seconds. */
