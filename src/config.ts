@@ -1,9 +1,14 @@
 import { homedir } from "node:os";
 import path from "node:path";
-import { parse as parseYaml } from "yaml";
-import { z } from "zod";
+import { ConfigError } from "./config/config-error.js";
+import { parseFile, type ConfigFile } from "./config/config-file.js";
+import { absolute, httpUrl, integer, nonEmpty, normalizeHost, oneOf, type Env } from "./config/env-values.js";
+import { mcpSettings } from "./config/mcp-settings.js";
 import { DEFAULT_RELEASE_BASE_URL } from "./ide/release-archive.js";
-import { MCP_NAME_PART, type McpSettings, type SchemaRef } from "./mcp/servers.js";
+import type { McpSettings } from "./mcp/servers.js";
+
+export { ConfigError } from "./config/config-error.js";
+export type { ConfigFile } from "./config/config-file.js";
 
 /** The product's name: the state directory and log lines carry it. */
 export const PRODUCT = "agent-terminal-gateway";
@@ -80,17 +85,6 @@ export interface Config {
   readonly mcp: McpSettings;
 }
 
-/** An invalid setting: names the setting; main.ts prints it and exits with code 2. */
-export class ConfigError extends Error {
-  constructor(
-    readonly setting: string,
-    message: string,
-  ) {
-    super(`${setting}: ${message}`);
-    this.name = "ConfigError";
-  }
-}
-
 export const DEFAULT_LIMITS: Limits = Object.freeze({
   maxSessions: 10,
   maxFrameBytes: 1024 * 1024,
@@ -98,48 +92,6 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   scrollbackBytes: 4 * 1024 * 1024,
   scrollbackLines: 10_000,
 });
-
-const agentSchema = z.strictObject({
-  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, "lower-case letters, digits, - and _, at most 32"),
-  label: z.string().min(1).max(64).optional(),
-  command: z.string().min(1).max(4096),
-  args: z.array(z.string().max(4096)).max(64).default([]),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().max(65536)).default({}),
-});
-
-const namePart = z.string().regex(MCP_NAME_PART, "letters, digits, - and _");
-const schemaRef = z.strictObject({ catalog: namePart, schema: namePart });
-const mcpSchema = z
-  .strictObject({
-    sql: z.boolean().optional(),
-    functions: z.array(schemaRef).max(32).optional(),
-    vectorSearch: z.array(schemaRef).max(32).optional(),
-    genie: z.array(namePart).max(32).optional(),
-  })
-  .default({});
-
-const fileSchema = z.strictObject({
-  agents: z.array(agentSchema).max(64).default([]),
-  mcp: mcpSchema,
-  limits: z
-    .strictObject({
-      maxSessions: z.number().int().min(1).max(1000),
-      maxFrameBytes: z.number().int().min(1024).max(64 * 1024 * 1024),
-      maxUploadBytes: z.number().int().min(1).max(1024 * 1024 * 1024),
-      scrollbackBytes: z.number().int().min(0).max(256 * 1024 * 1024),
-      scrollbackLines: z.number().int().min(0).max(1_000_000),
-    })
-    .partial()
-    .default({}),
-});
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-/** A named file the YAML catalogue was read from, or nothing. */
-export interface ConfigFile {
-  readonly path: string;
-  readonly text: string;
-}
 
 /**
  * Reads every setting from the environment and the optional YAML file; pure, so tests pass plain objects.
@@ -227,35 +179,6 @@ export function loadConfig(env: Env, file?: ConfigFile): Config {
   });
 }
 
-/**
- * The MCP servers: the YAML file's `mcp:` block, where the environment wins when set: DATABRICKS_MCP_SQL
- * (true/false), DATABRICKS_MCP_FUNCTIONS and DATABRICKS_MCP_VECTOR_SEARCH (comma-separated catalog.schema),
- * DATABRICKS_MCP_GENIE (comma-separated space ids).
- */
-function mcpSettings(env: Env, file: z.output<typeof mcpSchema>): McpSettings {
-  const sqlRaw = nonEmpty(env.DATABRICKS_MCP_SQL);
-  if (sqlRaw !== undefined && !/^(true|false|1|0)$/i.test(sqlRaw)) {
-    throw new ConfigError("DATABRICKS_MCP_SQL", `expected true or false, got "${sqlRaw}"`);
-  }
-  const list = (name: string) => nonEmpty(env[name])?.split(",").map((item) => item.trim()).filter(Boolean);
-  const part = (name: string, value: string) => {
-    if (!MCP_NAME_PART.test(value)) throw new ConfigError(name, `"${value}" may hold only letters, digits, - and _`);
-    return value;
-  };
-  const schemas = (name: string): SchemaRef[] | undefined =>
-    list(name)?.map((item) => {
-      const [catalog = "", schema = "", ...rest] = item.split(".");
-      if (rest.length > 0 || !schema) throw new ConfigError(name, `expected catalog.schema, got "${item}"`);
-      return { catalog: part(name, catalog), schema: part(name, schema) };
-    });
-  return {
-    sql: sqlRaw !== undefined ? /^(true|1)$/i.test(sqlRaw) : (file.sql ?? true),
-    functions: schemas("DATABRICKS_MCP_FUNCTIONS") ?? file.functions ?? [],
-    vectorSearch: schemas("DATABRICKS_MCP_VECTOR_SEARCH") ?? file.vectorSearch ?? [],
-    genie: list("DATABRICKS_MCP_GENIE")?.map((id) => part("DATABRICKS_MCP_GENIE", id)) ?? file.genie ?? [],
-  };
-}
-
 /** The config with secrets replaced, for logging. */
 export function redactConfig(config: Config): unknown {
   const { databricks } = config;
@@ -284,75 +207,6 @@ function localAuth(env: Env): Config["localAuth"] {
     throw new ConfigError("GATEWAY_TOKEN", "expected 16 to 256 characters of A-Z a-z 0-9 . _ ~ -");
   }
   return { required: mode === "token", token };
-}
-
-function parseFile(file: ConfigFile): z.output<typeof fileSchema> {
-  let data: unknown;
-  try {
-    data = parseYaml(file.text, { maxAliasCount: 100, logLevel: "error" }) ?? {};
-  } catch (error) {
-    throw new ConfigError(`GATEWAY_CONFIG (${file.path})`, `not valid YAML: ${(error as Error).message}`);
-  }
-  const result = fileSchema.safeParse(data);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const where = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
-    throw new ConfigError(`${file.path}: ${where}`, issue.message);
-  }
-  const ids = new Set<string>();
-  for (const agent of result.data.agents) {
-    if (ids.has(agent.id)) throw new ConfigError(`${file.path}: agents`, `duplicate id "${agent.id}"`);
-    ids.add(agent.id);
-  }
-  return result.data;
-}
-
-function httpUrl(env: Env, name: string, fallback: string): string {
-  const value = nonEmpty(env[name]);
-  if (value === undefined) return fallback;
-  if (!/^https?:\/\/[^\s/]+/.test(value)) throw new ConfigError(name, "must be an http:// or https:// URL");
-  return value.replace(/\/+$/, "");
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  const trimmed = value?.trim();
-  return trimmed ? trimmed : undefined;
-}
-
-function integer(env: Env, name: string, min: number, max: number, fallback?: number): number {
-  const raw = nonEmpty(env[name]);
-  if (raw === undefined) {
-    if (fallback === undefined) throw new ConfigError(name, "is required");
-    return fallback;
-  }
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new ConfigError(name, `expected a whole number from ${min} to ${max}, got "${raw}"`);
-  }
-  return Number(raw);
-}
-
-function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
-  const raw = nonEmpty(env[name]);
-  if (raw === undefined) return fallback;
-  if (!(values as readonly string[]).includes(raw)) {
-    throw new ConfigError(name, `expected one of ${values.join(", ")}, got "${raw}"`);
-  }
-  return raw as T;
-}
-
-function absolute(env: Env, name: string, home: string, fallback: string): string {
-  const raw = nonEmpty(env[name]);
-  if (raw === undefined) return fallback;
-  const expanded = raw === "~" ? home : raw.startsWith("~/") ? path.join(home, raw.slice(2)) : raw;
-  if (!path.isAbsolute(expanded)) throw new ConfigError(name, `expected an absolute path, got "${raw}"`);
-  return path.resolve(expanded);
-}
-
-/** DATABRICKS_HOST may come without a scheme inside an App; the SDK and fetch want one. */
-function normalizeHost(host: string | undefined): string | undefined {
-  if (host === undefined) return undefined;
-  const withScheme = /^https?:\/\//i.test(host) ? host : `https://${host}`;
-  return withScheme.replace(/\/+$/, "");
 }
 
 function deepFreeze<T>(value: T): T {
