@@ -1,9 +1,12 @@
+// A little over the house's ~250 lines on purpose: one state machine (the held token, the rotation in flight, the
+// failure count and the paste generation) whose fields every method reads. Its parts are apart already: the
+// holder, minting, revocations, the paste check and the token calls each have a file in token/.
 import type { Logger } from "pino";
 import { backoffDelay } from "../backoff.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { ProfileWriter } from "./databrickscfg.js";
-import { sameEmail } from "../auth/owner.js";
 import { mintToken } from "./mint.js";
+import { checkPastedToken, refuse, SHUTTING_DOWN, type AcceptResult } from "./paste-check.js";
 import { Revocations, TOKEN_RETRY } from "./revocations.js";
 import { describeFailure, type CallFailure, type TokenApi, type UserIdentity } from "./token-api.js";
 import { TokenHolder, type Held } from "./token-holder.js";
@@ -39,11 +42,6 @@ export interface TokenManagerOptions {
   readonly comment: string;
   readonly clock?: Clock;
 }
-
-/** What a paste came to: the status, or an HTTP status and message for the route. */
-export type AcceptResult =
-  | { readonly ok: true; readonly status: TokenStatus }
-  | { readonly ok: false; readonly httpStatus: number; readonly code: string; readonly message: string };
 
 /**
  * Holds the owner's PAT and keeps it fresh: every rotation interval while a terminal session lives it
@@ -142,34 +140,20 @@ export class TokenManager implements TokenSource {
    */
   async accept(token: string): Promise<AcceptResult> {
     const { api } = this.options;
-    if (this.closing) return refuse(503, "shutting_down", "The gateway is shutting down.");
+    if (this.closing) return SHUTTING_DOWN;
     if (!api) return refuse(409, "tokens_disabled", `The gateway takes no token: ${this.options.disabledReason ?? "no workspace"}.`);
-    if (this.owner() === undefined && this.options.requireOwner) {
-      return refuse(503, "owner_unknown", "The app's owner is not known yet; try again in a moment.");
-    }
-    let userName: string;
-    try {
-      ({ userName } = await api.me(token, this.abort.signal));
-    } catch (error) {
-      const failure = describeFailure(error, [token], this.abort.signal);
-      this.log.info({ status: failure.status, kind: failure.kind }, "pasted token could not be checked");
-      if (failure.kind === "rejected") return refuse(401, "token_rejected", "The workspace rejected this token (invalid, expired or revoked).");
-      if (failure.kind === "cancelled") return refuse(503, "shutting_down", "The gateway is shutting down.");
-      return refuse(502, "workspace_unreachable", `Could not check the token with the workspace: ${failure.message}`);
-    }
-    const expected = this.owner();
-    if (expected !== undefined && !sameEmail(userName, expected)) {
-      this.log.warn("pasted token belongs to another user; refused");
-      return refuse(403, "not_owner", "This token belongs to another user; paste a token of the app's owner.");
-    }
-    if (this.closing) return refuse(503, "shutting_down", "The gateway is shutting down.");
+    const checked = await checkPastedToken({
+      api, token, owner: () => this.owner(), requireOwner: this.options.requireOwner, signal: this.abort.signal, log: this.log,
+    });
+    if (!checked.ok) return checked;
+    if (this.closing) return SHUTTING_DOWN;
     const error = await this.holder.exclusive(async () => {
       const failed = await this.holder.switchTo({ value: token, minted: undefined, since: null, expiresAt: null });
       if (!failed) this.generation++;
       return failed;
     });
     if (error) return refuse(500, "profile_write_failed", `Could not store the token: ${error}`);
-    if (expected === undefined) this.knownUser = userName;
+    if (checked.owner === undefined) this.knownUser = checked.userName;
     this.succeeded();
     this.log.info("pasted token accepted");
     this.plan();
@@ -283,8 +267,4 @@ export class TokenManager implements TokenSource {
     this.lastError = `rotation failed: ${failure.message}`;
     this.log.warn({ error: failure.message, status: failure.status, failures: this.failures, retryInMs: wait }, "token rotation failed");
   }
-}
-
-function refuse(httpStatus: number, code: string, message: string): AcceptResult {
-  return { ok: false, httpStatus, code, message };
 }
