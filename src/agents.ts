@@ -1,8 +1,18 @@
 import path from "node:path";
+import type { Logger } from "pino";
+import { AgentLaunchConfig } from "./agents/agent-launch-config.js";
+import { agentSetup, perWire } from "./agents/agent-setup.js";
+import { BUILTIN_AGENTS } from "./agents/builtin-agents.js";
 import { findBundledCli } from "./agents/bundled-clis.js";
-import type { AgentSpec } from "./config.js";
+import type { AgentSpec, Config } from "./config.js";
+import type { McpProxy } from "./mcp.js";
+import { chooseAgentModels } from "./models/families.js";
+import type { ModelService } from "./models.js";
 import { isExecutable } from "./paths.js";
 import type { Launch } from "./sessions/session.js";
+import type { TerminalSetup } from "./terminal-env.js";
+
+export { BUILTIN_AGENTS } from "./agents/builtin-agents.js";
 
 /** An agent as GET /api/agents reports it. */
 export interface AgentStatus {
@@ -18,20 +28,6 @@ export interface AgentStatus {
 
 /** Shells that take POSIX shell code (`case`, `export`, `trap`). */
 const POSIX_SHELLS = /^(?:ba|da|k|mk|z|)sh$/;
-
-/** The built-in agents; the YAML catalogue may add others or override these by id. */
-export const BUILTIN_AGENTS: readonly AgentSpec[] = [
-  { id: "shell", label: "Shell", command: "", args: [], env: {} },
-  { id: "claude", label: "Claude", command: "claude", args: [], env: {} },
-  { id: "codex", label: "Codex", command: "codex", args: [], env: {} },
-  // GEMINI_CLI_NO_RELAUNCH comes with every terminal's environment (terminal-env.ts): its relaunch wrapper
-  // ignores SIGHUP/SIGTERM and would outlive the tab.
-  { id: "gemini", label: "Gemini", command: "gemini", args: [], env: {} },
-  // Configured through their own config switches at launch (see src/agents/agent-launch-config.ts).
-  { id: "opencode", label: "OpenCode", command: "opencode", args: [], env: {} },
-  { id: "pi", label: "Pi", command: "pi", args: [], env: {} },
-  { id: "copilot", label: "Copilot", command: "copilot", args: [], env: {} },
-];
 
 export interface AgentCatalogueOptions {
   readonly agents: readonly AgentSpec[];
@@ -68,6 +64,46 @@ export interface AgentLaunchExtra {
   readonly args: readonly string[];
   /** Variables for the agent's command only (`VAR=value command`): the shell the tab returns to has none. */
   readonly commandEnv?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The agents of the catalogue (built-in and YAML) with their start wired: Claude Code, Codex and Gemini CLI through
+ * the model service; OpenCode, Pi, Copilot CLI and catalogue agents through the gateway's own files (see
+ * agents/agent-setup.ts), on the model proxy and with the MCP proxy's servers.
+ */
+export function createAgents({ config, terminal, models, mcp, logger }: {
+  config: Config;
+  terminal: TerminalSetup;
+  models: ModelService;
+  mcp: Pick<McpProxy, "entries">;
+  logger: Logger;
+}): AgentCatalogue {
+  const launchConfig = new AgentLaunchConfig({
+    stateDir: config.stateDir,
+    home: config.home,
+    projectsDir: config.projectsDir,
+    target: () => proxyTarget(models),
+    models: () => perWire(chooseAgentModels([], config.models)),
+    mcp: () => mcp.entries(),
+    logger,
+  });
+  return new AgentCatalogue({
+    agents: config.agents,
+    shell: terminal.shell,
+    searchPath: terminal.searchPath,
+    pathFirst: terminal.pathFirst,
+    nodeModules: terminal.nodeModules,
+    setup: (agent, cwd, model) => agentSetup({ agent, cwd, model, models, launchConfig, config }),
+  });
+}
+
+/** The model proxy's URL and key once it listens (its url getter throws before), for the agents' files. */
+function proxyTarget(models: ModelService): { proxyUrl: string; localKey: string } | undefined {
+  try {
+    return { proxyUrl: models.proxy.url, localKey: models.proxy.localKey };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The agents a tab can start, whether each can start now, and how to start it. */

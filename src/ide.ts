@@ -1,10 +1,11 @@
+import type { IncomingMessage } from "node:http";
 import path from "node:path";
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import { defaultInstallDir, readPins } from "./ide/code-server-bin.js";
 import { IdeManager } from "./ide/ide-manager.js";
 import { Installer } from "./ide/installer.js";
-import { createIdeProxy, type IdeProxy } from "./ide/proxy.js";
+import { createIdeProxy, isPortPreview, type IdeProxy } from "./ide/proxy.js";
 import type { UpgradeRoute } from "./upgrade.js";
 
 /** Periods tests shorten. */
@@ -36,6 +37,8 @@ export interface Ide {
   /** The proxy to code-server: src/routes/ide.ts serves /ide/... through it. */
   readonly proxy: Pick<IdeProxy, "web">;
   readonly upgrade: UpgradeRoute;
+  /** A port preview under its plain /ide/proxy/<port>/ path while code-server runs: local mode lets it in without the key (see LocalGuardOptions.keyExempt). */
+  previewNeedsNoKey(req: IncomingMessage): boolean;
   /** Ends code-server's process group and any running install. */
   close(): Promise<void>;
 }
@@ -76,6 +79,8 @@ export function createIde(options: IdeOptions): Ide {
     installer,
     proxy,
     upgrade: proxy.upgrade,
+    previewNeedsNoKey: (req) =>
+      manager.current === "running" && /^\/ide\/(abs)?proxy\/\d{1,5}(\/|\?|$)/.test(req.url ?? "") && isPortPreview(req.url ?? "/"),
     async close() {
       proxy.close();
       await Promise.all([manager.close(), installer.close()]);

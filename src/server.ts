@@ -6,9 +6,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import express, { type Express } from "express";
 import type { Logger } from "pino";
-import { AgentCatalogue } from "./agents.js";
-import { AgentLaunchConfig } from "./agents/agent-launch-config.js";
-import { agentSetup, perWire } from "./agents/agent-setup.js";
+import { createAgents } from "./agents.js";
 import { conversationDirs } from "./agents/conversation-dirs.js";
 import { gatewayConfiguresAgents } from "./agents/homes.js";
 import { createAccess } from "./auth.js";
@@ -20,11 +18,9 @@ import { DEFAULT_CONNECTION_LIMITS, limitConnections, serverTimeouts, type Conne
 import { createEvents, type EventsOptions } from "./events.js";
 import { createGitIdentity } from "./git-identity.js";
 import { createIde, type Ide, type IdeTimings } from "./ide.js";
-import { isPortPreview } from "./ide/proxy.js";
 import { createMcp, type McpProxy } from "./mcp.js";
 import { createMemoryAdmission, preferForOomKill } from "./memory.js";
 import { readMemory, type MemoryPaths } from "./memory/memory-info.js";
-import { chooseAgentModels } from "./models/families.js";
 import { ModelService } from "./models.js";
 import { packageRoot } from "./paths.js";
 import { registerRoutes } from "./routes.js";
@@ -116,9 +112,8 @@ export function createServer(options: GatewayOptions): Gateway {
     logger,
     ownerRetry: options.ownerRetry,
     guard: options.guard,
-    // Port previews need no key while code-server runs (see LocalGuardOptions.keyExempt); `ide` is made below.
-    keyExempt: (req) =>
-      ide.manager.current === "running" && /^\/ide\/(abs)?proxy\/\d{1,5}(\/|\?|$)/.test(req.url ?? "") && isPortPreview(req.url ?? "/"),
+    // `ide` is made below, before any request comes.
+    keyExempt: (req) => ide.previewNeedsNoKey(req),
   });
 
   // The owner's token and what is built on it.
@@ -131,24 +126,7 @@ export function createServer(options: GatewayOptions): Gateway {
   const mcp = createMcp({ config, tokens, localKey: models.proxy.localKey, logger });
 
   // Terminals, agents and the IDE.
-  // OpenCode, Pi and Copilot CLI, YAML catalogue agents, and the MCP servers of every agent that speaks MCP.
-  const launchConfig = new AgentLaunchConfig({
-    stateDir: config.stateDir,
-    home: config.home,
-    projectsDir: config.projectsDir,
-    target: () => proxyTarget(models),
-    models: () => perWire(chooseAgentModels([], config.models)),
-    mcp: () => mcp.entries(),
-    logger,
-  });
-  const agents = new AgentCatalogue({
-    agents: config.agents,
-    shell: terminal.shell,
-    searchPath: terminal.searchPath,
-    pathFirst: terminal.pathFirst,
-    nodeModules: terminal.nodeModules,
-    setup: (agent, cwd, model) => agentSetup({ agent, cwd, model, models, launchConfig, config }),
-  });
+  const agents = createAgents({ config, terminal, models, mcp, logger });
   const terminalSocket = createTerminalSocket({ sessions, maxFrameBytes: config.limits.maxFrameBytes, logger });
   const ide = createIde({ config, logger, root, searchPath: terminal.searchPath, env: () => terminal.env, ...options.ide });
   const upgrades: UpgradeRoute[] = [terminalSocket, ide.upgrade];
@@ -278,13 +256,4 @@ export function createServer(options: GatewayOptions): Gateway {
         echoTrace?.close();
       })()),
   };
-}
-
-/** The model proxy's URL and key once it listens (its url getter throws before), for the agents' files. */
-function proxyTarget(models: ModelService): { proxyUrl: string; localKey: string } | undefined {
-  try {
-    return { proxyUrl: models.proxy.url, localKey: models.proxy.localKey };
-  } catch {
-    return undefined;
-  }
 }

@@ -1,7 +1,8 @@
 import path from "node:path";
 import type { Logger } from "pino";
-import { BUILTIN_AGENTS, type LaunchExtras } from "../agents.js";
+import type { LaunchExtras } from "../agents.js";
 import type { AgentSpec } from "../config.js";
+import { BUILTIN_AGENTS } from "./builtin-agents.js";
 import { PROXY_PREFIX } from "./cli-settings.js";
 import type { AgentSettings, AgentWriter, McpEntry } from "./agent-settings.js";
 import { writeCopilotConfig } from "./copilot-config.js";
