@@ -1,7 +1,7 @@
 // The gateway's live channel (GET /api/events, Server-Sent Events): session, activity and status changes,
 // so the page does not poll. EventSource reconnects by itself; each (re)connect starts with a "hello" snapshot.
 
-/** Event types the gateway sends besides "hello" (src/events/events.ts). */
+/** Event types the gateway sends besides "hello" (src/events.ts). */
 const TYPES = ["session-created", "session-exited", "session-removed", "activity", "token", "sync", "ide", "models", "memory", "shutdown"];
 
 /**
