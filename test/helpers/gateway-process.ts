@@ -1,21 +1,14 @@
-import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { launchGateway } from "../../bench/launch-gateway.js";
+import { launchGateway, type LaunchedGateway } from "../../bench/launch-gateway.js";
 import { KEY_ENV, keyOf, registerGateway, unregisterGateway } from "./local-key.js";
 
-/** src/main.ts in its own process, as `npm start` runs dist/src/main.js: its own signal handlers, its own exit. */
-export interface MainProcess {
-  readonly child: ChildProcess;
-  /** Its base URL once it listens, with its key registered for the helpers (see local-key.ts). */
-  readonly listening: Promise<string>;
-  readonly exited: Promise<number | null>;
-  /** Everything it wrote to stdout and stderr so far (its log lines). */
-  output(): string;
-  /** SIGTERM (or `signal`), then its exit code; forgets its key. */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
-}
+/**
+ * src/main.ts in its own process, as `npm start` runs dist/src/main.js: its own signal handlers, its own exit.
+ * `listening` resolves once its key is registered for the helpers (see local-key.ts); stop() forgets the key.
+ */
+export type MainProcess = LaunchedGateway;
 
 /** Starts src/main.ts through tsx with exactly `env` (plus PATH, SHELL, LANG and the test key unless `env` says otherwise). */
 export function startMain(env: Record<string, string>): MainProcess {
