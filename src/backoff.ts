@@ -55,3 +55,29 @@ export class Backoff {
     return dues.length > 0 ? Math.min(...dues) : undefined;
   }
 }
+
+/** One timer for "run again within `ms`": a sooner request moves it up, a later one leaves it; cancel() ends it for good. */
+export interface SoonestTimer {
+  schedule(ms: number): void;
+  cancel(): void;
+}
+
+/** The timer the sync and the backup wake their next pass with (after a commit, a failure or an interval). */
+export function soonestTimer(run: () => void): SoonestTimer {
+  let timer: { handle: NodeJS.Timeout; due: number } | undefined;
+  let cancelled = false;
+  return {
+    schedule(ms) {
+      if (cancelled) return;
+      const due = Date.now() + ms;
+      if (timer && timer.due <= due) return;
+      if (timer) clearTimeout(timer.handle);
+      timer = { due, handle: setTimeout(() => ((timer = undefined), run()), ms) };
+    },
+    cancel() {
+      cancelled = true;
+      if (timer) clearTimeout(timer.handle);
+      timer = undefined;
+    },
+  };
+}

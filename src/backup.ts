@@ -2,7 +2,7 @@ import { setMaxListeners } from "node:events";
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
-import { Backoff, type BackoffPolicy } from "./backoff.js";
+import { Backoff, soonestTimer, type BackoffPolicy } from "./backoff.js";
 import { FILE_CALL_TIMEOUT_MS, userClient } from "./databricks.js";
 import { createTokenUserResolver } from "./sync/token-user.js";
 import type { TokenSource } from "./token/types.js";
@@ -85,7 +85,6 @@ export function createBackupService(options: BackupOptions): BackupService {
   const conflicts = new Map<string, string[]>();
   let restored = false;
   let closed = false;
-  let timer: { handle: NodeJS.Timeout; due: number } | undefined;
   let running: Promise<void> | undefined;
   let again = false;
   let unsubscribe = (): void => {};
@@ -94,13 +93,8 @@ export function createBackupService(options: BackupOptions): BackupService {
     homeMaxBytes: options.homeMaxBytes, maxLinks: options.maxLinks ?? 20, wipEveryMs: 0.8 * (options.intervalMs ?? DEFAULT_BACKUP_INTERVAL_MS),
   });
 
-  const schedule = (ms: number): void => {
-    if (closed) return;
-    const due = Date.now() + ms;
-    if (timer && timer.due <= due) return;
-    if (timer) clearTimeout(timer.handle);
-    timer = { due, handle: setTimeout(() => ((timer = undefined), void run()), ms) };
-  };
+  const timer = soonestTimer(() => void run());
+  const schedule = (ms: number): void => timer.schedule(ms);
 
   const run = async (final = false): Promise<void> => {
     if (running) {
@@ -196,7 +190,7 @@ export function createBackupService(options: BackupOptions): BackupService {
       if (closed) return;
       closed = true;
       unsubscribe();
-      if (timer) clearTimeout(timer.handle);
+      timer.cancel();
       const budget = options.finalSaveMs ?? 5_000;
       const started = Date.now();
       await options.beforeFinalSave?.().catch(() => undefined);

@@ -1,6 +1,6 @@
 import { realpathSync } from "node:fs";
 import type { Logger } from "pino";
-import { Backoff, type BackoffPolicy } from "./backoff.js";
+import { Backoff, soonestTimer, type BackoffPolicy } from "./backoff.js";
 import { FILE_CALL_TIMEOUT_MS, statusOf } from "./databricks.js";
 import type { TokenSource } from "./token/types.js";
 import { catchUp, repoName } from "./sync/catch-up.js";
@@ -95,7 +95,6 @@ export function createSyncService(options: SyncOptions): SyncService {
   const pending = new Map<string, number>();
   let projectsReal = options.projectsDir;
   let notify: NotifyListener | undefined;
-  let timer: { handle: NodeJS.Timeout; due: number } | undefined;
   let running: Promise<void> | undefined;
   let again = false;
   let syncing: string | undefined;
@@ -104,13 +103,8 @@ export function createSyncService(options: SyncOptions): SyncService {
   let closed = false;
   let unsubscribe = (): void => {};
 
-  const schedule = (ms: number): void => {
-    if (closed) return;
-    const due = Date.now() + ms;
-    if (timer && timer.due <= due) return;
-    if (timer) clearTimeout(timer.handle);
-    timer = { due, handle: setTimeout(() => ((timer = undefined), void run()), ms) };
-  };
+  const timer = soonestTimer(() => void run());
+  const schedule = (ms: number): void => timer.schedule(ms);
 
   const run = async (): Promise<void> => {
     if (running) {
@@ -236,7 +230,7 @@ export function createSyncService(options: SyncOptions): SyncService {
     async close() {
       closed = true;
       unsubscribe();
-      if (timer) clearTimeout(timer.handle);
+      timer.cancel();
       abort.abort();
       await running;
       await notify?.close();

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { Backoff, backoffDelay } from "../../src/backoff.js";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { Backoff, backoffDelay, soonestTimer } from "../../src/backoff.js";
 
 describe("backoffDelay", () => {
   it("doubles from the base to the cap, counting from the first failure", () => {
@@ -42,5 +42,31 @@ describe("Backoff", () => {
     expect(backoff.failed("b", 0)).toBe(100);
     expect(backoff.nextDue(["a", "b"])).toBe(100);
     expect(backoff.failed("a", 0)).toBe(400);
+  });
+});
+
+describe("soonestTimer", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("keeps the soonest of the times asked for, runs once, and never after cancel()", () => {
+    vi.useFakeTimers();
+    let runs = 0;
+    const timer = soonestTimer(() => runs++);
+    timer.schedule(1000);
+    timer.schedule(5000);
+    timer.schedule(200);
+    vi.advanceTimersByTime(199);
+    expect(runs).toBe(0);
+    vi.advanceTimersByTime(1);
+    expect(runs).toBe(1);
+    vi.advanceTimersByTime(10_000);
+    expect(runs).toBe(1);
+    timer.schedule(100);
+    timer.cancel();
+    timer.schedule(100);
+    vi.advanceTimersByTime(1000);
+    expect(runs).toBe(1);
   });
 });
