@@ -34,3 +34,19 @@ export async function closeLoopback(server: http.Server, agents: UpstreamAgents)
   agents.https.destroy();
   if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
 }
+
+/**
+ * Relays an upstream answer to `res` as it comes, without the `dropped` headers: headers at once and every chunk
+ * unbuffered (SSE must not wait in a buffer); pipe() keeps backpressure; an upstream error ends the client's answer.
+ */
+export function relayAnswer(answer: http.IncomingMessage, res: http.ServerResponse, dropped: ReadonlySet<string>): void {
+  const out: http.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(answer.headers)) {
+    if (value !== undefined && !dropped.has(name)) out[name] = value;
+  }
+  res.writeHead(answer.statusCode ?? 502, out);
+  res.flushHeaders();
+  res.socket?.setNoDelay(true);
+  answer.pipe(res);
+  answer.on("error", () => res.destroy());
+}

@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import { modelCredential } from "./models/credential.js";
 import type { TokenSource } from "./token/types.js";
-import { closeLoopback, listenOnLoopback, upstreamAgents } from "./loopback-server.js";
+import { closeLoopback, listenOnLoopback, relayAnswer, upstreamAgents } from "./loopback-server.js";
 import { parseTarget } from "./request-target.js";
 import { isJsonRpc, JSONRPC, jsonRpcError } from "./mcp/jsonrpc-errors.js";
 import { mcpServers, type McpServerSpec } from "./mcp/servers.js";
@@ -122,16 +122,7 @@ export class McpProxy {
     const upstream = (secure ? https : http).request(target, { method: req.method, headers, agent: secure ? this.agents.https : this.agents.http });
     upstream.setTimeout(UPSTREAM_IDLE_MS, () => upstream.destroy(new Error("upstream idle timeout")));
     upstream.on("response", (answer) => {
-      const out: http.OutgoingHttpHeaders = {};
-      for (const [header, value] of Object.entries(answer.headers)) {
-        if (value !== undefined && !DROPPED_RESPONSE_HEADERS.has(header)) out[header] = value;
-      }
-      res.writeHead(answer.statusCode ?? 502, out);
-      // SSE events go out as they come; pipe() keeps backpressure.
-      res.flushHeaders();
-      res.socket?.setNoDelay(true);
-      answer.pipe(res);
-      answer.on("error", () => res.destroy());
+      relayAnswer(answer, res, DROPPED_RESPONSE_HEADERS);
       answer.on("end", () =>
         this.log.info({ method: req.method, server: name, status: answer.statusCode, ms: Math.round(performance.now() - started) }, "mcp call"),
       );

@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
 import type { Logger } from "pino";
-import { closeLoopback, listenOnLoopback, upstreamAgents } from "../loopback-server.js";
+import { closeLoopback, listenOnLoopback, relayAnswer, upstreamAgents } from "../loopback-server.js";
 import { proxyError } from "./proxy-errors.js";
 import { refusedModelPath } from "./proxy-path.js";
 import { FORMATS, geminiPath, jsonBody, readBody, requestedModel, type WireFormat } from "./proxy-request.js";
@@ -165,16 +165,7 @@ export class ModelProxy {
     });
     upstream.setTimeout(UPSTREAM_IDLE_MS, () => upstream.destroy(new Error("upstream idle timeout")));
     upstream.on("response", (answer) => {
-      const out: http.OutgoingHttpHeaders = {};
-      for (const [name, value] of Object.entries(answer.headers)) {
-        if (value !== undefined && !DROPPED_RESPONSE_HEADERS.has(name)) out[name] = value;
-      }
-      res.writeHead(answer.statusCode ?? 502, out);
-      // Send headers now and every chunk as it comes: SSE must not wait in a buffer. pipe() keeps backpressure.
-      res.flushHeaders();
-      res.socket?.setNoDelay(true);
-      answer.pipe(res);
-      answer.on("error", () => res.destroy());
+      relayAnswer(answer, res, DROPPED_RESPONSE_HEADERS);
       answer.on("end", () => done(answer.statusCode ?? 0));
     });
     upstream.on("error", (error) => {
