@@ -2,7 +2,7 @@ import path from "node:path";
 import { findBundledCli } from "./agents/bundled-clis.js";
 import type { AgentSpec } from "./config.js";
 import { isExecutable } from "./paths.js";
-import type { Launch } from "./sessions/session.js";
+import type { Launch } from "./sessions/pty-process.js";
 
 /** An agent as GET /api/agents reports it. */
 export interface AgentStatus {

@@ -3,7 +3,8 @@ import type { Logger } from "pino";
 import type { AgentSpec } from "../config.js";
 import { HttpError } from "../http-error.js";
 import type { EchoTrace } from "./echo-trace.js";
-import { Session, type Launch, type SessionInfo } from "./session.js";
+import type { Launch } from "./pty-process.js";
+import { Session, type SessionInfo } from "./session.js";
 
 export interface SessionManagerOptions {
   readonly maxSessions: number;
