@@ -12,7 +12,7 @@ import type { KnownSecrets } from "../scrub.js";
 import type { Ide } from "../ide.js";
 import type { MemoryAdmission } from "../memory/admission.js";
 import type { ModelService } from "../models/model-service.js";
-import type { SessionManager } from "../sessions/session-manager.js";
+import type { SessionManager } from "../sessions.js";
 import type { SyncService } from "../sync/service.js";
 import type { TokenManager } from "../token/token-manager.js";
 import { createAgentRoutes } from "./agents.js";
