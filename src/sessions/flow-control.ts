@@ -20,7 +20,7 @@ export class FlowControl {
     return this.unacked;
   }
 
-  /** True while this client holds the PTY paused. */
+  /** True above the high watermark. */
   get blocked(): boolean {
     return this.unacked > this.high;
   }
