@@ -15,9 +15,16 @@ export const STREAM_BYTES = 8 * 1024;
 /** A pause in the output this long ends a burst: the next chunk goes out on the next turn again. */
 export const STREAM_GAP_MS = 20;
 
+export interface OutputBatcherOptions {
+  /** Gets each frame. */
+  readonly deliver: (data: Buffer) => void;
+  /** GATEWAY_ECHO_TRACE's diagnostic: marks "flush"; undefined in production. */
+  readonly trace: EchoTrace | undefined;
+}
+
 /**
  * Gathers one session's output into frames: sparse output (a keystroke's echo) is flushed with setImmediate,
- * streaming output every STREAM_BATCH_MS, and at once past MAX_BATCH_BYTES. `deliver` gets each frame.
+ * streaming output every STREAM_BATCH_MS, and at once past MAX_BATCH_BYTES.
  */
 export class OutputBatcher {
   private pending: Buffer[] = [];
@@ -29,11 +36,13 @@ export class OutputBatcher {
   /** Bytes flushed since output last paused for STREAM_GAP_MS. */
   private burstBytes = 0;
 
-  constructor(
-    private readonly deliver: (data: Buffer) => void,
-    /** GATEWAY_ECHO_TRACE's diagnostic: marks "flush"; undefined in production. */
-    private readonly trace: EchoTrace | undefined,
-  ) {}
+  private readonly deliver: (data: Buffer) => void;
+  private readonly trace: EchoTrace | undefined;
+
+  constructor(options: OutputBatcherOptions) {
+    this.deliver = options.deliver;
+    this.trace = options.trace;
+  }
 
   /** Adds a chunk to the next frame and schedules its flush. */
   push(chunk: Buffer): void {

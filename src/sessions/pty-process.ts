@@ -35,12 +35,20 @@ export interface PtyProcess {
   end(exited: Promise<void>, running: boolean): Promise<void>;
 }
 
+export interface SpawnOptions {
+  readonly launch: Launch;
+  readonly cols: number;
+  readonly rows: number;
+  /** The session's logger (input write failures, at debug). */
+  readonly log: Logger;
+}
+
 /** Starts the program in a PTY of this size; throws when it cannot be spawned. */
-export function spawnPty(launch: Launch, size: { cols: number; rows: number }, log: Logger): PtyProcess {
+export function spawnPty({ launch, cols, rows, log }: SpawnOptions): PtyProcess {
   const terminal = pty.spawn(launch.file, [...launch.args], {
     name: "xterm-256color",
-    cols: size.cols,
-    rows: size.rows,
+    cols,
+    rows,
     cwd: launch.cwd,
     env: { ...launch.env },
     encoding: null,

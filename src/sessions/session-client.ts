@@ -6,6 +6,14 @@ import type { GatedClient, PauseGate } from "./pause-gate.js";
 import type { ServerEvent } from "./protocol.js";
 import { renderScreen, type ScreenSource } from "./screen.js";
 
+export interface SessionClientOptions {
+  readonly socket: WebSocket;
+  /** The session's pause gate: every send and ack is counted there. */
+  readonly gate: PauseGate;
+  /** GATEWAY_ECHO_TRACE's diagnostic: marks "sent"; undefined in production. */
+  readonly trace: EchoTrace | undefined;
+}
+
 /**
  * One client attached to a session: its socket, its ack window, and the live output held back while its
  * screen is being restored, so that it gets the screen and then everything after it, nothing lost or repeated.
@@ -16,12 +24,15 @@ export class SessionClient implements GatedClient {
   private queued: Buffer[] | null = [];
   private gone = false;
 
-  constructor(
-    readonly socket: WebSocket,
-    private readonly gate: PauseGate,
-    /** GATEWAY_ECHO_TRACE's diagnostic: marks "sent"; undefined in production. */
-    private readonly trace: EchoTrace | undefined,
-  ) {}
+  readonly socket: WebSocket;
+  private readonly gate: PauseGate;
+  private readonly trace: EchoTrace | undefined;
+
+  constructor(options: SessionClientOptions) {
+    this.socket = options.socket;
+    this.gate = options.gate;
+    this.trace = options.trace;
+  }
 
   /** True once the restored screen went out: output goes straight to the socket. */
   get live(): boolean {

@@ -82,9 +82,9 @@ export class Session {
     this.scrollback = new Scrollback(options.scrollbackBytes);
     this.exitPromise = new Promise((resolve) => (this.resolveExit = resolve));
     this.activity = new Activity({ onChange: () => options.onActivity?.(this) });
-    this.batcher = new OutputBatcher(this.deliver, this.trace);
+    this.batcher = new OutputBatcher({ deliver: this.deliver, trace: this.trace });
     const { launch } = options;
-    this.child = spawnPty(launch, { cols: this.cols, rows: this.rows }, this.log);
+    this.child = spawnPty({ launch, cols: this.cols, rows: this.rows, log: this.log });
     const { pty } = this.child;
     this.gate = new PauseGate({ target: pty, clients: this.clients });
     // With encoding null node-pty hands out Buffers; its typings still say string.
@@ -136,7 +136,7 @@ export class Session {
   attach(socket: WebSocket): () => void {
     // Output already gathered is in the scrollback: send it to the others now so the new client gets it once.
     this.batcher.flush();
-    const client = new SessionClient(socket, this.gate, this.trace);
+    const client = new SessionClient({ socket, gate: this.gate, trace: this.trace });
     this.clients.add(client);
     this.options.onClients?.(this);
     const source = { cols: this.cols, rows: this.rows, scrollbackLines: this.options.scrollbackLines, chunks: this.scrollback.snapshot() };

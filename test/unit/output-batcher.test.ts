@@ -8,7 +8,7 @@ describe("OutputBatcher", () => {
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setImmediate", "clearImmediate", "performance"] });
     frames = [];
-    batcher = new OutputBatcher((data) => frames.push(data), undefined);
+    batcher = new OutputBatcher({ deliver: (data) => frames.push(data), trace: undefined });
   });
   afterEach(() => {
     vi.useRealTimers();
@@ -60,7 +60,7 @@ describe("OutputBatcher", () => {
 
   it("marks each flush on the echo trace", () => {
     const marks: EchoStage[] = [];
-    const traced = new OutputBatcher(() => undefined, { mark: (stage) => marks.push(stage), close: () => undefined });
+    const traced = new OutputBatcher({ deliver: () => undefined, trace: { mark: (stage) => marks.push(stage), close: () => undefined } });
     traced.push(Buffer.from("a"));
     nextTurn();
     traced.flush();
