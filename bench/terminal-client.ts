@@ -1,11 +1,9 @@
 import headless from "@xterm/headless";
 import { WebSocket } from "ws";
+import { ACK_BYTES } from "../src/sessions/protocol.js";
 import { benchKeyHeaders } from "./gateway-process.js";
 
 const { Terminal } = headless;
-
-/** Acknowledge every 64 KiB, as the page does (public/app.js). */
-const ACK_EVERY = 64 * 1024;
 
 /**
  * How a client acknowledges output: "receive" acks on arrival (a fast client), "parse" feeds a headless
@@ -141,7 +139,7 @@ export class BenchClient {
     else this.unwatched = (this.unwatched + chunk.toString("latin1")).slice(-1_000_000);
     if (this.options.ack === "none" || this.options.raw) return;
     this.unacked += chunk.length;
-    if (this.unacked >= ACK_EVERY) {
+    if (this.unacked >= ACK_BYTES) {
       this.ws.send(JSON.stringify({ type: "ack", bytes: this.unacked }));
       this.unacked = 0;
     }

@@ -9,7 +9,7 @@ import type { McpProxy } from "./mcp.js";
 import { chooseAgentModels } from "./models/families.js";
 import type { ModelService } from "./models.js";
 import { isExecutable } from "./paths.js";
-import type { Launch } from "./sessions/session.js";
+import type { Launch } from "./sessions/pty-process.js";
 import type { TerminalSetup } from "./terminal-env.js";
 
 export { BUILTIN_AGENTS } from "./agents/builtin-agents.js";

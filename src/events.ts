@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { SessionManager } from "./sessions/session-manager.js";
+import type { SessionManager } from "./sessions.js";
 import { EventHub, formatEvent, type EventClient } from "./events/event-hub.js";
 import { StatusWatch, type StatusSource } from "./events/status-watch.js";
 

@@ -12,7 +12,7 @@ import type { KnownSecrets } from "./scrub.js";
 import type { Ide } from "./ide.js";
 import type { MemoryAdmission } from "./memory.js";
 import type { ModelService } from "./models.js";
-import type { SessionManager } from "./sessions/session-manager.js";
+import type { SessionManager } from "./sessions.js";
 import type { SyncService } from "./sync.js";
 import type { TokenManager } from "./token/token-manager.js";
 import { createAgentRoutes } from "./routes/agents.js";

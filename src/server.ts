@@ -26,7 +26,7 @@ import { packageRoot } from "./paths.js";
 import { registerRoutes } from "./routes.js";
 import { syncOverview } from "./routes/sync.js";
 import { createEchoTrace } from "./sessions/echo-trace.js";
-import { SessionManager } from "./sessions/session-manager.js";
+import { SessionManager } from "./sessions.js";
 import { createTerminalSocket } from "./sessions/terminal-socket.js";
 import { createSyncService, type SyncOptions, type SyncService } from "./sync.js";
 import { terminalSetup } from "./terminal-env.js";

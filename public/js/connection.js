@@ -3,7 +3,7 @@
 
 import { sessions } from "./api.js";
 
-/** Acknowledge parsed output in steps of this many bytes, as the server's flow control expects. */
+/** Acknowledge parsed output in steps of this many bytes: the server's ACK_BYTES (src/sessions/protocol.ts). */
 const ACK_EVERY = 64 * 1024;
 /** Reconnect delays in ms: quick at first, then no more than every 10 s. */
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000, 10000];

@@ -7,7 +7,7 @@ import { HttpError } from "../http-error.js";
 import { shortName } from "../models/families.js";
 import { MAX_SIZE, MIN_SIZE } from "../sessions/protocol.js";
 import { sessionProcesses } from "../sessions/process-tree.js";
-import type { SessionManager } from "../sessions/session-manager.js";
+import type { SessionManager } from "../sessions.js";
 import { parseBody } from "./validate.js";
 
 const size = z.number().int().min(MIN_SIZE).max(MAX_SIZE);

@@ -6,6 +6,7 @@
 export const HIGH_WATERMARK = 1024 * 1024;
 export const LOW_WATERMARK = 256 * 1024;
 
+/** One client's count of unacknowledged bytes; PauseGate (pause-gate.ts) acts on its crossings. */
 export class FlowControl {
   private unacked = 0;
 
@@ -19,9 +20,14 @@ export class FlowControl {
     return this.unacked;
   }
 
-  /** True while this client holds the PTY paused. */
+  /** True above the high watermark. */
   get blocked(): boolean {
     return this.unacked > this.high;
+  }
+
+  /** True at or below the low watermark: this client does not keep a paused PTY paused. */
+  get drained(): boolean {
+    return this.unacked <= this.low;
   }
 
   /** Counts bytes sent; returns true when this send crossed the high watermark. */

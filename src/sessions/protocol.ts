@@ -14,6 +14,13 @@ export type ServerEvent =
   | { readonly type: "restored" }
   | { readonly type: "notice"; readonly message: string };
 
+/**
+ * A client acknowledges the output it has parsed in steps of this many bytes (the page in
+ * public/js/connection.js mirrors it): well inside the flow-control window (flow-control.ts), so that a client
+ * that acks this way never holds the PTY paused for long.
+ */
+export const ACK_BYTES = 64 * 1024;
+
 export const MIN_SIZE = 1;
 export const MAX_SIZE = 1000;
 /** Largest input frame's data, in UTF-16 units: a big paste, not a flood. */

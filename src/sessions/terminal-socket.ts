@@ -3,7 +3,7 @@ import { WebSocketServer } from "ws";
 import { HttpError, refuseUpgrade } from "../http-error.js";
 import { targetPath, type UpgradeRoute } from "../upgrade.js";
 import { parseClientFrame } from "./protocol.js";
-import type { SessionManager } from "./session-manager.js";
+import type { SessionManager } from "../sessions.js";
 
 const PATH = /^\/api\/sessions\/([0-9a-f-]{36})\/ws$/;
 

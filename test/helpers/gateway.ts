@@ -6,6 +6,7 @@ import { StringDecoder } from "node:string_decoder";
 import { WebSocket } from "ws";
 import { loadConfig, type ConfigFile } from "../../src/config.js";
 import { secretSafeOptions } from "../../src/logger.js";
+import { ACK_BYTES } from "../../src/sessions/protocol.js";
 import { createServer, type Gateway, type GatewayOptions } from "../../src/server.js";
 import { KEY_ENV, registerGateway, unregisterGateway, withKey } from "./local-key.js";
 
@@ -163,7 +164,7 @@ export class TerminalClient {
         for (const [byte, n] of this.counts) this.counts.set(byte, n + countByte(buf, byte.charCodeAt(0)));
         this.bytes += buf.length;
         this.unacked += buf.length;
-        if (this.ack && this.unacked >= 64 * 1024) {
+        if (this.ack && this.unacked >= ACK_BYTES) {
           this.send({ type: "ack", bytes: this.unacked });
           this.unacked = 0;
         }

@@ -1,7 +1,7 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { BUILTIN_AGENTS } from "../../src/agents.js";
-import { SessionManager } from "../../src/sessions/session-manager.js";
+import { SessionManager } from "../../src/sessions.js";
 
 describe("SessionManager linger", () => {
   it("closes a session no client attached to after the linger time, and tells listeners", async () => {

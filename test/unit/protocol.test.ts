@@ -1,5 +1,6 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseClientFrame } from "../../src/sessions/protocol.js";
+import { ACK_BYTES, parseClientFrame } from "../../src/sessions/protocol.js";
 
 const text = (value: unknown) => parseClientFrame(typeof value === "string" ? value : JSON.stringify(value), false);
 
@@ -42,5 +43,16 @@ describe("parseClientFrame", () => {
 
   it("refuses an input larger than the limit", () => {
     expect(text({ type: "input", data: "x".repeat(1024 * 1024 + 1) }).ok).toBe(false);
+  });
+});
+
+describe("ACK_BYTES", () => {
+  it("is the step the page acknowledges in (public/js/connection.js cannot import it)", () => {
+    const page = readFileSync(new URL("../../public/js/connection.js", import.meta.url), "utf8");
+    const declared = /^const ACK_EVERY = ([\d\s*]+);$/m.exec(page)?.[1];
+    expect(declared, "const ACK_EVERY = <n> [* <n>]; in connection.js").toBeDefined();
+    const value = declared!.split("*").reduce((product, factor) => product * Number(factor.trim()), 1);
+    expect(value).toBe(ACK_BYTES);
+    expect(page).toMatch(/this\.unacked >= ACK_EVERY/);
   });
 });

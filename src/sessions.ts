@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import type { AgentSpec } from "../config.js";
-import { HttpError } from "../http-error.js";
-import type { EchoTrace } from "./echo-trace.js";
-import { Session, type Launch, type SessionInfo } from "./session.js";
+import type { AgentSpec } from "./config.js";
+import { HttpError } from "./http-error.js";
+import type { EchoTrace } from "./sessions/echo-trace.js";
+import type { Launch } from "./sessions/pty-process.js";
+import { Session, type SessionInfo } from "./sessions/session.js";
 
 export interface SessionManagerOptions {
   readonly maxSessions: number;
