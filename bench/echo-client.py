@@ -9,7 +9,8 @@ The gateway's protocol (the default): input goes out as text frames {"type":"inp
 comes as binary frames, events as text frames; the first event is "restored". --raw is the byte pipe of
 `websocketd --binary`: input goes out as a binary frame of its bytes and every frame is output. Client
 frames are masked, as RFC 6455 requires. The bearer token (local mode's key) is read from the environment
-variable given by --token-env (BENCH_GATEWAY_KEY by default) and sent when set.
+variable given by --token-env (BENCH_GATEWAY_KEY by default) and sent when set. With ECHO_CLIENT_TIMES=<file>,
+each run appends a JSON line {url, pid, marks: [[sent_ns, received_ns], ...]} on CLOCK_MONOTONIC.
 """
 import base64
 import json
@@ -118,6 +119,7 @@ def main():
     while READY not in seen:
         seen = (seen + output())[-2000:]
     samples = []
+    marks = []
     for i in range(keys):
         key = bytes([97 + i % 26])
         frame = key if raw else json.dumps({"type": "input", "data": key.decode()}).encode()
@@ -128,9 +130,16 @@ def main():
         got = 0
         while got < 1:
             got += len(output())
-        samples.append((time.perf_counter_ns() - sent) / 1e6)
+        received = time.perf_counter_ns()
+        samples.append((received - sent) / 1e6)
+        marks.append((sent, received))
     ws.send(0x8, struct.pack("!H", 1000))
     ws.sock.close()
+    # For lining up with a kernel trace (ftrace's "mono" clock is perf_counter_ns's CLOCK_MONOTONIC).
+    times = os.environ.get("ECHO_CLIENT_TIMES")
+    if times:
+        with open(times, "a") as out:
+            out.write(json.dumps({"url": url, "pid": os.getpid(), "marks": marks}) + "\n")
     json.dump(samples, sys.stdout)
 
 

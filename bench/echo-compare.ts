@@ -2,11 +2,13 @@
  * Keystroke echo of the gateway, the ws + node-pty ceiling and websocketd + script, each typed by the Node
  * client and by the Python one (echo-client.py), interleaved run by run (issue 20's experiments):
  * `node dist/bench/echo-compare.js [--runs=5] [--keys=1000] [--only=gateway:python,websocketd:python]
- * [--node-args="--single-threaded"] [--flood] [--json=FILE]`. --node-args go to the gateway and the ceiling
+ * [--node-args="--single-threaded"] [--flood] [--warm=N] [--settle=MS] [--idle-helpers] [--json=FILE]`. --warm types N keys
+ * into the gateway (and each ceiling process) before it is measured, in a session of its own; --settle waits MS after the gateway's start; --idle-helpers puts every gateway thread but the main one in SCHED_IDLE. --node-args go to the gateway and the ceiling
  * (both Node); --flood measures the gateway's echo while a neighbour session floods, beside the flood's MB/s.
  * Prints, per configuration, the medians over runs of p50 / p90 / p99 / p99.9, and same-run p99 ratios.
  */
-import { writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { readdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { startGatewayProcess } from "./gateway-process.js";
@@ -22,6 +24,9 @@ const { values } = parseArgs({
     only: { type: "string" },
     "node-args": { type: "string", default: "" },
     flood: { type: "boolean", default: false },
+    warm: { type: "string", default: "0" },
+    settle: { type: "string", default: "0" },
+    "idle-helpers": { type: "boolean", default: false },
     json: { type: "string" },
   },
 });
@@ -42,6 +47,9 @@ const load0 = loadavg()[0]!;
 for (let run = 0; run < runs; run++) {
   const gateway = await startGatewayProcess({ agents, nodeArgs });
   try {
+    if (values["idle-helpers"]) idleHelpers(gateway.pid);
+    await new Promise((resolve) => setTimeout(resolve, Number(values.settle)));
+    if (Number(values.warm) > 0) await echoLatencies(gateway, Number(values.warm), "python");
     const order = configs.map((_, i) => configs[(i + run) % configs.length]!);
     for (const config of order) {
       const [server, by] = config.split(":") as [Server, EchoClient];
@@ -51,7 +59,7 @@ for (let run = 0; run < runs; run++) {
         const flood = values.flood ? await startFlood(gateway) : undefined;
         result = await echoLatencies(gateway, keys, by);
         if (flood) floodMbps.push((await flood.stop()).mbps);
-      } else if (server === "ceiling") result = await ceilingEchoLatencies(keys, by, nodeArgs);
+      } else if (server === "ceiling") result = await ceilingEchoLatencies(keys, by, nodeArgs, Number(values.warm));
       else result = await websocketdEchoLatencies(websocketd!, keys, by);
       samples.get(config)!.push(result);
     }
@@ -75,3 +83,8 @@ for (const [config, runsOf] of samples) {
 }
 if (floodMbps.length) process.stdout.write(`flood MB/s per run: ${floodMbps.map((x) => x.toFixed(1)).join(" ")}; median ${median(floodMbps).toFixed(1)}\n`);
 if (values.json) writeFileSync(values.json, JSON.stringify({ configs, nodeArgs, samples: Object.fromEntries(samples), floodMbps }));
+
+/** SCHED_IDLE for every thread of the process but its main thread (V8's and libuv's helpers), with chrt. */
+function idleHelpers(pid: number): void {
+  for (const tid of readdirSync(`/proc/${pid}/task`)) if (Number(tid) !== pid) spawnSync("chrt", ["-i", "-p", "0", tid]);
+}

@@ -62,14 +62,16 @@ async function pythonEcho(url: string, keystrokes: number, raw: boolean | undefi
 }
 
 /** The same keystrokes through the echo ceiling (echo-ceiling.ts: ws and node-pty, nothing else), a fresh process. */
-export async function ceilingEchoLatencies(keystrokes: number, by: EchoClient = "node", nodeArgs: readonly string[] = []): Promise<number[]> {
+export async function ceilingEchoLatencies(keystrokes: number, by: EchoClient = "node", nodeArgs: readonly string[] = [], warmup = 0): Promise<number[]> {
   const child = spawn(process.execPath, [...nodeArgs, new URL("./echo-ceiling.js", import.meta.url).pathname], { stdio: ["ignore", "pipe", "inherit"] });
   try {
     const url = await new Promise<string>((resolve, reject) => {
       createInterface({ input: child.stdout! }).once("line", resolve);
       child.once("exit", (code) => reject(new Error(`the echo ceiling exited with ${code}`)));
     });
-    return await echoLatencies({ url, createSession: async () => "ceiling", api: async () => undefined }, keystrokes, by);
+    const target: EchoTarget = { url, createSession: async () => "ceiling", api: async () => undefined };
+    if (warmup > 0) await echoLatencies(target, warmup, "python");
+    return await echoLatencies(target, keystrokes, by);
   } finally {
     child.kill();
   }
