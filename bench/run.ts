@@ -3,7 +3,8 @@
  * gateway process; configurations are interleaved run by run and the table shows medians and same-run ratios.
  * Options: --mb=200 --runs=3 --keys=1000 --sessions=500 --smoke (tiny sizes) --readme (write the table
  * into README.md) --json=FILE (write the raw samples) --only=throughput,latency,memory,many,startup (some
- * sections; for profiling; "backup" for the history backup's costs) --cpu-prof=DIR (every gateway writes a CPU profile there).
+ * sections; for profiling; "backup" for the history backup's costs) --cpu-prof=DIR (every gateway writes a CPU profile there)
+ * --node-args="--max-opt=1" (Node flags for every gateway, to compare runtime settings).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
       json: { type: "string" },
       only: { type: "string" },
       "cpu-prof": { type: "string" },
+      "node-args": { type: "string" },
     },
   });
   const base = values.smoke ? SMOKE : FULL;
@@ -67,7 +69,10 @@ async function main(): Promise<void> {
     keystrokes: count(values.keys, "keys") ?? base.keystrokes,
     sessions: count(values.sessions, "sessions") ?? base.sessions,
     only: values.only ? new Set(values.only.split(",")) : undefined,
-    nodeArgs: values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(values["cpu-prof"])}`] : [],
+    nodeArgs: [
+      ...(values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(values["cpu-prof"])}`] : []),
+      ...(values["node-args"]?.split(" ").filter(Boolean) ?? []),
+    ],
   };
   const loadAtStart = loadavg()[0]!;
   const dir = mkdtempSync(path.join(tmpdir(), "gw-bench-data-"));
