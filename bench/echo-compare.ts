@@ -2,7 +2,7 @@
  * Keystroke echo of the gateway, the ws + node-pty ceiling and websocketd + script, each typed by the Node
  * client and by the Python one (echo-client.py), interleaved run by run (issue 20's experiments):
  * `node dist/bench/echo-compare.js [--runs=5] [--keys=1000] [--only=gateway:python,websocketd:python]
- * [--node-args="--single-threaded"] [--flood] [--warm=N] [--settle=MS] [--idle-helpers] [--json=FILE]`. --warm types N keys
+ * [--node-args="--single-threaded"] [--flood] [--warm=N] [--settle=MS] [--idle-helpers] [--pin=CPUS] [--json=FILE]`. --warm types N keys
  * into the gateway (and each ceiling process) before it is measured, in a session of its own; --settle waits MS after the gateway's start; --idle-helpers puts every gateway thread but the main one in SCHED_IDLE. --node-args go to the gateway and the ceiling
  * (both Node); --flood measures the gateway's echo while a neighbour session floods, beside the flood's MB/s.
  * Prints, per configuration, the medians over runs of p50 / p90 / p99 / p99.9, and same-run p99 ratios.
@@ -27,6 +27,7 @@ const { values } = parseArgs({
     warm: { type: "string", default: "0" },
     settle: { type: "string", default: "0" },
     "idle-helpers": { type: "boolean", default: false },
+    pin: { type: "string" },
     json: { type: "string" },
   },
 });
@@ -48,6 +49,8 @@ for (let run = 0; run < runs; run++) {
   const gateway = await startGatewayProcess({ agents, nodeArgs });
   try {
     if (values["idle-helpers"]) idleHelpers(gateway.pid);
+    // Every thread of the gateway on the given CPUs (taskset), e.g. --pin=0 leaves the other CPU to the rest.
+    if (values.pin) spawnSync("taskset", ["-a", "-p", "-c", values.pin, String(gateway.pid)], { stdio: "ignore" });
     await new Promise((resolve) => setTimeout(resolve, Number(values.settle)));
     if (Number(values.warm) > 0) await echoLatencies(gateway, Number(values.warm), "python");
     const order = configs.map((_, i) => configs[(i + run) % configs.length]!);
