@@ -19,7 +19,7 @@ export function turbofanDelayFlag(v8Version: string = process.versions.v8): stri
  * echoes waiting for a CPU that one of V8's helper threads held for 1-4 ms while TurboFan compiled (and, after
  * deoptimizations, recompiled) the functions a keystroke runs through; on 2 vCPUs that left the echo's chain
  * one CPU. With TurboFan this much later, those functions stay in the baseline tiers (cheap to compile, fast
- * enough for a byte; 40,000 keystrokes in one gateway did not bring them to TurboFan's threshold), while the
+ * enough for a byte; 40,000 keystrokes in one gateway did not bring the tail back), while the
  * screen restore's loops, which run millions of times per re-attach, still reach TurboFan. Call before the gateway serves anything: tiering
  * decisions already made stay as they are.
  */
