@@ -1,7 +1,10 @@
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import path from "node:path";
 import { createInterface } from "node:readline";
+import { promisify } from "node:util";
 import { Worker } from "node:worker_threads";
 import type { GatewayProcess } from "./gateway-process.js";
+import { packageRoot } from "../src/paths.js";
 import { READY } from "./programs.js";
 import { BenchClient } from "./terminal-client.js";
 
@@ -11,9 +14,23 @@ import { BenchClient } from "./terminal-client.js";
  */
 export type EchoTarget = Pick<GatewayProcess, "url" | "createSession" | "api"> & { readonly raw?: boolean };
 
+/**
+ * Which program types the keystrokes: "node" (BenchClient, in this process) or "python" (echo-client.py, a
+ * raw WebSocket client on Python's standard library, its own process: a client that is not Node, so that the
+ * client's share of the tail is not charged to the server).
+ */
+export type EchoClient = "node" | "python";
+
 /** Keystroke echo round trips in milliseconds, one keystroke at a time, through a session running `cat` in raw mode. */
-export async function echoLatencies(gateway: EchoTarget, keystrokes: number): Promise<number[]> {
+export async function echoLatencies(gateway: EchoTarget, keystrokes: number, by: EchoClient = "node"): Promise<number[]> {
   const id = await gateway.createSession("bench-echo");
+  if (by === "python") {
+    try {
+      return await pythonEcho(`${gateway.url.replace(/^http/, "ws")}/api/sessions/${id}/ws`, keystrokes, gateway.raw);
+    } finally {
+      await gateway.api("DELETE", `/api/sessions/${id}`, undefined, 204);
+    }
+  }
   const client = await BenchClient.open(gateway.url, id, { ack: "receive", raw: gateway.raw });
   try {
     await waitReady(client);
@@ -34,15 +51,27 @@ export async function echoLatencies(gateway: EchoTarget, keystrokes: number): Pr
   }
 }
 
+/** echo-client.py against a WebSocket URL; its round trips in ms. */
+async function pythonEcho(url: string, keystrokes: number, raw: boolean | undefined): Promise<number[]> {
+  const script = path.join(packageRoot(), "bench/echo-client.py");
+  const args = [script, url, String(keystrokes), ...(raw ? ["--raw"] : [])];
+  const { stdout } = await promisify(execFile)("python3", args, { timeout: 10_000 + keystrokes * 50, maxBuffer: 16 * 2 ** 20 });
+  const samples = JSON.parse(stdout) as number[];
+  if (samples.length !== keystrokes) throw new Error(`echo-client.py timed ${samples.length} of ${keystrokes} keystrokes`);
+  return samples;
+}
+
 /** The same keystrokes through the echo ceiling (echo-ceiling.ts: ws and node-pty, nothing else), a fresh process. */
-export async function ceilingEchoLatencies(keystrokes: number): Promise<number[]> {
-  const child = spawn(process.execPath, [new URL("./echo-ceiling.js", import.meta.url).pathname], { stdio: ["ignore", "pipe", "inherit"] });
+export async function ceilingEchoLatencies(keystrokes: number, by: EchoClient = "node", nodeArgs: readonly string[] = [], warmup = 0): Promise<number[]> {
+  const child = spawn(process.execPath, [...nodeArgs, new URL("./echo-ceiling.js", import.meta.url).pathname], { stdio: ["ignore", "pipe", "inherit"] });
   try {
     const url = await new Promise<string>((resolve, reject) => {
       createInterface({ input: child.stdout! }).once("line", resolve);
       child.once("exit", (code) => reject(new Error(`the echo ceiling exited with ${code}`)));
     });
-    return await echoLatencies({ url, createSession: async () => "ceiling", api: async () => undefined }, keystrokes);
+    const target: EchoTarget = { url, createSession: async () => "ceiling", api: async () => undefined };
+    if (warmup > 0) await echoLatencies(target, warmup, "python");
+    return await echoLatencies(target, keystrokes, by);
   } finally {
     child.kill();
   }

@@ -3,7 +3,8 @@
  * gateway process; configurations are interleaved run by run and the table shows medians and same-run ratios.
  * Options: --mb=200 --runs=3 --keys=1000 --sessions=500 --smoke (tiny sizes) --readme (write the table
  * into README.md) --json=FILE (write the raw samples) --only=throughput,latency,memory,many,startup (some
- * sections; for profiling; "backup" for the history backup's costs) --cpu-prof=DIR (every gateway writes a CPU profile there).
+ * sections; for profiling; "backup" for the history backup's costs) --cpu-prof=DIR (every gateway writes a CPU profile there)
+ * --node-args="--max-opt=1" (Node flags for every gateway, to compare runtime settings).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
       json: { type: "string" },
       only: { type: "string" },
       "cpu-prof": { type: "string" },
+      "node-args": { type: "string" },
     },
   });
   const base = values.smoke ? SMOKE : FULL;
@@ -67,7 +69,10 @@ async function main(): Promise<void> {
     keystrokes: count(values.keys, "keys") ?? base.keystrokes,
     sessions: count(values.sessions, "sessions") ?? base.sessions,
     only: values.only ? new Set(values.only.split(",")) : undefined,
-    nodeArgs: values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(values["cpu-prof"])}`] : [],
+    nodeArgs: [
+      ...(values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(values["cpu-prof"])}`] : []),
+      ...(values["node-args"]?.split(" ").filter(Boolean) ?? []),
+    ],
   };
   const loadAtStart = loadavg()[0]!;
   const dir = mkdtempSync(path.join(tmpdir(), "gw-bench-data-"));
@@ -101,7 +106,8 @@ async function measure(options: BenchOptions, dir: string): Promise<Samples> {
   const runs = (section: string) => !options.only || options.only.has(section);
   const samples: Samples = {
     throughput: { python: [], nodePty: [], fast: [], parse: [] },
-    echoIdle: [], echoCeiling: [], echoWebsocketd: [], echoFlood: [], floodMbps: [], interrupt: [], memoryIdle: [], memory1k: [], many: [],
+    echoIdle: [], echoCeiling: [], echoWebsocketd: [], echoFlood: [], floodMbps: [],
+    echoPython: { gateway: [], ceiling: [], websocketd: [], flood: [], floodMbps: [] }, interrupt: [], memoryIdle: [], memory1k: [], many: [],
     reattach: [], nodeStart: [], npmStart: [], prompt: [],
   };
   for (let run = 0; run < options.runs; run++) {
@@ -144,15 +150,25 @@ async function latencyRun(options: BenchOptions, base: GatewayProcessOptions, ma
     // The gateway and the references take turns going first.
     const idle = () => echoLatencies(gateway, options.keystrokes).then((r) => samples.echoIdle.push(r));
     const ceiling = () => ceilingEchoLatencies(options.keystrokes).then((r) => samples.echoCeiling.push(r));
-    const measures = [idle, ceiling];
+    // The same again typed by the Python client (echo-client.py), so that the Node client's share is visible.
+    const py = samples.echoPython;
+    const idlePy = () => echoLatencies(gateway, options.keystrokes, "python").then((r) => py.gateway.push(r));
+    const ceilingPy = () => ceilingEchoLatencies(options.keystrokes, "python").then((r) => py.ceiling.push(r));
+    const measures = [idle, ceiling, idlePy, ceilingPy];
     const websocketd = websocketdPath();
-    if (websocketd) measures.push(() => websocketdEchoLatencies(websocketd, options.keystrokes).then((r) => samples.echoWebsocketd.push(r)));
-    else if (samples.echoIdle.length === 0) log("websocketd is not installed (Debian package websocketd): its echo reference is skipped");
+    if (websocketd) {
+      measures.push(() => websocketdEchoLatencies(websocketd, options.keystrokes).then((r) => samples.echoWebsocketd.push(r)));
+      measures.push(() => websocketdEchoLatencies(websocketd, options.keystrokes, "python").then((r) => py.websocketd.push(r)));
+    } else if (samples.echoIdle.length === 0) log("websocketd is not installed (Debian package websocketd): its echo reference is skipped");
     const turn = samples.echoIdle.length % measures.length;
     for (const measure of [...measures.slice(turn), ...measures.slice(0, turn)]) await measure();
-    const flood = await startFlood(gateway);
-    samples.echoFlood.push(await echoLatencies(gateway, options.keystrokes));
-    samples.floodMbps.push((await flood.stop()).mbps);
+    for (const by of samples.echoFlood.length % 2 === 0 ? (["node", "python"] as const) : (["python", "node"] as const)) {
+      const flood = await startFlood(gateway);
+      const echo = await echoLatencies(gateway, options.keystrokes, by);
+      const { mbps } = await flood.stop();
+      if (by === "node") samples.echoFlood.push(echo), samples.floodMbps.push(mbps);
+      else py.flood.push(echo), py.floodMbps.push(mbps);
+    }
     for (let i = 0; i < options.interrupts; i++) samples.interrupt.push(await interruptLatency(gateway, marker));
   } finally {
     await gateway.close();

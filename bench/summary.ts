@@ -14,6 +14,11 @@ export interface Samples {
   /** The same through websocketd --binary + script (compiled), per run; empty when websocketd is not installed. */
   readonly echoWebsocketd: number[][];
   readonly echoFlood: number[][];
+  /**
+   * The same idle and flood measurements typed by echo-client.py (Python, its own process) instead of the Node
+   * client: a lean client that is not Node, so the client's share of the tail is not charged to the servers.
+   */
+  readonly echoPython: { gateway: number[][]; ceiling: number[][]; websocketd: number[][]; flood: number[][]; floodMbps: number[] };
   /** The neighbour's flood rate during echoFlood, per run. */
   readonly floodMbps: number[];
   readonly interrupt: { ms: number; discarded: number }[];
@@ -48,7 +53,12 @@ export function summarize(s: Samples, options: BenchOptions): Row[] {
   const ceiling = echo(s.echoCeiling);
   const websocketd = echo(s.echoWebsocketd);
   // Same-run ratios: run i of the gateway against run i of the reference.
-  const sameRun = (runs: number[][], p: number) => median(s.echoIdle.map((r, i) => percentile(r, p) / percentile(runs[i]!, p)));
+  const sameRun = (runs: number[][], p: number, of = s.echoIdle) => median(of.map((r, i) => percentile(r, p) / percentile(runs[i]!, p)));
+  const py = s.echoPython;
+  const [pyIdle, pyCeiling, pyWebsocketd, pyFlood] = [echo(py.gateway), echo(py.ceiling), echo(py.websocketd), echo(py.flood)];
+  const pyMet = py.websocketd.length
+    ? sameRun(py.websocketd, 50, py.gateway) <= 1 && sameRun(py.websocketd, 99, py.gateway) <= 1.5
+    : pyIdle.p50 <= 0.3 && pyIdle.p99 <= 2;
   const flood = echo(s.echoFlood);
   const many = echo(s.many.map((m) => m.echo));
   const interrupts = s.interrupt.map((x) => x.ms);
@@ -87,7 +97,7 @@ export function summarize(s: Samples, options: BenchOptions): Row[] {
     },
     { measure: "Gateway peak RSS while streaming (MB)", gateway: f(median(gatewayRuns.map((x) => (x.peakRss ?? NaN) / 2 ** 20)), 0) },
     {
-      measure: `Keystroke echo p50 / p99, idle (ms, ${options.keystrokes} keys)`,
+      measure: `Keystroke echo p50 / p99, idle, typed by the Node client (ms, ${options.keystrokes} keys)`,
       gateway: `${f(idle.p50, 2)} / ${f(idle.p99, 2)}`,
       reference:
         `ws + node-pty and nothing else ${f(ceiling.p50, 2)} / ${f(ceiling.p99, 2)}` +
@@ -95,16 +105,35 @@ export function summarize(s: Samples, options: BenchOptions): Row[] {
       ratio:
         `p50 / p99 ${f(sameRun(s.echoCeiling, 50), 2)}x / ${f(sameRun(s.echoCeiling, 99), 2)}x ws + node-pty` +
         (s.echoWebsocketd.length ? `; ${f(sameRun(s.echoWebsocketd, 50), 2)}x / ${f(sameRun(s.echoWebsocketd, 99), 2)}x websocketd` : ""),
-      // Issue 20's target against ttyd, with websocketd as the compiled stand-in measured in the same runs.
-      target: s.echoWebsocketd.length ? "p50 <= 1x, p99 <= 1.5x websocketd (same run)" : "<= 0.3 / <= 2",
-      met: s.echoWebsocketd.length ? sameRun(s.echoWebsocketd, 50) <= 1 && sameRun(s.echoWebsocketd, 99) <= 1.5 : idle.p50 <= 0.3 && idle.p99 <= 2,
+      // Not judged: under load the Node client's own wake-ups inflate the compiled reference's tail most (issue
+      // 20: websocketd's p99 0.51 typed by Node against 0.28 typed by Python), so the Python row below is.
+      target: "(the Python client's row is judged)",
     },
     {
-      measure: "Keystroke echo p50 / p99, a neighbour session flooding (ms)",
+      measure: "Keystroke echo p50 / p99, idle, typed by the Python client (echo-client.py) (ms)",
+      gateway: `${f(pyIdle.p50, 2)} / ${f(pyIdle.p99, 2)}`,
+      reference:
+        `ws + node-pty and nothing else ${f(pyCeiling.p50, 2)} / ${f(pyCeiling.p99, 2)}` +
+        (py.websocketd.length ? `; websocketd + script (compiled) ${f(pyWebsocketd.p50, 2)} / ${f(pyWebsocketd.p99, 2)}` : "; websocketd not installed"),
+      ratio:
+        `p50 / p99 ${f(sameRun(py.ceiling, 50, py.gateway), 2)}x / ${f(sameRun(py.ceiling, 99, py.gateway), 2)}x ws + node-pty` +
+        (py.websocketd.length ? `; ${f(sameRun(py.websocketd, 50, py.gateway), 2)}x / ${f(sameRun(py.websocketd, 99, py.gateway), 2)}x websocketd` : ""),
+      // Issue 20's target against ttyd, with websocketd as the compiled stand-in measured in the same runs.
+      target: py.websocketd.length ? "p50 <= 1x, p99 <= 1.5x websocketd (same run)" : "<= 0.3 / <= 2",
+      met: pyMet,
+    },
+    {
+      measure: "Keystroke echo p50 / p99, a neighbour session flooding, typed by the Node client (ms)",
       gateway: `${f(flood.p50, 2)} / ${f(flood.p99, 2)}`,
       reference: `neighbour streaming at ${f(median(s.floodMbps))} MB/s meanwhile`,
+      target: "(the Python client's row is judged)",
+    },
+    {
+      measure: "Keystroke echo p50 / p99, a neighbour session flooding, typed by the Python client (ms)",
+      gateway: `${f(pyFlood.p50, 2)} / ${f(pyFlood.p99, 2)}`,
+      reference: `neighbour streaming at ${f(median(py.floodMbps))} MB/s meanwhile`,
       target: "<= 0.3 / <= 2",
-      met: flood.p50 <= 0.3 && flood.p99 <= 2,
+      met: pyFlood.p50 <= 0.3 && pyFlood.p99 <= 2,
     },
     {
       measure: `Ctrl-C during a flood until the marker is parsed, median / worst (ms, ${interrupts.length} tries)`,

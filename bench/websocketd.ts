@@ -7,7 +7,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { connect, createServer } from "node:net";
-import { echoLatencies } from "./latency.js";
+import { echoLatencies, type EchoClient } from "./latency.js";
 import { echoScript } from "./programs.js";
 
 /** websocketd's path, or undefined when the package is not installed. */
@@ -17,7 +17,7 @@ export function websocketdPath(): string | undefined {
 }
 
 /** Keystroke echo through websocketd + script, a fresh process per call (as the ceiling). */
-export async function websocketdEchoLatencies(file: string, keystrokes: number): Promise<number[]> {
+export async function websocketdEchoLatencies(file: string, keystrokes: number, by: EchoClient = "node"): Promise<number[]> {
   const port = await freePort();
   const child = spawn(file, ["--port", String(port), "--address", "127.0.0.1", "--binary", "--loglevel", "error", "script", "-q", "-c", echoScript(), "/dev/null"], {
     stdio: ["ignore", "ignore", "inherit"],
@@ -27,7 +27,7 @@ export async function websocketdEchoLatencies(file: string, keystrokes: number):
   try {
     const url = `http://127.0.0.1:${port}`;
     await waitListening(port, child);
-    return await echoLatencies({ url, raw: true, createSession: async () => "websocketd", api: async () => undefined }, keystrokes);
+    return await echoLatencies({ url, raw: true, createSession: async () => "websocketd", api: async () => undefined }, keystrokes, by);
   } finally {
     child.kill();
   }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { ConfigError, loadConfig, redactConfig, type ConfigFile } from "./config.js";
 import { keyedUrl } from "./auth/local-key.js";
+import { delayTurbofan } from "./jit-tiering.js";
 import { createLogger } from "./logger.js";
 import { CARRIED_SECRETS, reexecWithoutSecrets, sweepStaleHandoffs, takeHandedSecrets, type Execve } from "./secret-handoff.js";
 import { createServer } from "./server.js";
@@ -10,6 +11,8 @@ import { createServer } from "./server.js";
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
 async function main(): Promise<void> {
+  // Before any request runs the keystroke path: its functions stay out of TurboFan (issue 20, jit-tiering.ts).
+  delayTurbofan();
   // First of all, before anything can be spawned: no secret may stay in /proc/<pid>/environ (secret-handoff.ts).
   const handed = takeHandedSecrets(process.env);
   sweepStaleHandoffs();

@@ -34,6 +34,12 @@ describe("npm run bench --smoke", () => {
     expect(samples.echoWebsocketd).toHaveLength(websocketd ? 1 : 0);
     if (websocketd) expect(samples.echoWebsocketd[0]).toHaveLength(20);
     expect(samples.echoFlood[0]).toHaveLength(20);
+    // The same keystrokes typed by the Python client (echo-client.py), beside the Node client's.
+    expect(samples.echoPython.gateway[0]).toHaveLength(20);
+    expect(samples.echoPython.ceiling[0]).toHaveLength(20);
+    expect(samples.echoPython.websocketd).toHaveLength(websocketd ? 1 : 0);
+    expect(samples.echoPython.flood[0]).toHaveLength(20);
+    expect(samples.echoPython.floodMbps[0]).toBeGreaterThan(0);
     expect(samples.floodMbps[0]).toBeGreaterThan(0);
     expect(samples.interrupt[0].ms).toBeGreaterThan(0);
     expect(samples.many[0].echo).toHaveLength(20);
@@ -42,7 +48,7 @@ describe("npm run bench --smoke", () => {
     expect(samples.reattach[0]).toBeGreaterThan(0);
     expect(samples.npmStart[0]).toBeGreaterThan(0);
     expect(samples.prompt[0]).toBeGreaterThan(0);
-    expect(rows.length).toBeGreaterThanOrEqual(14);
+    expect(rows.length).toBeGreaterThanOrEqual(16);
     for (const row of rows) expect(row.gateway, row.measure).not.toMatch(/n\/a/);
   });
 });

@@ -1,0 +1,31 @@
+import { execFileSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { turbofanDelayFlag } from "../../src/jit-tiering.js";
+
+// A function shaped like the keystroke path (parse a frame, touch a byte), called 30,000 times: with V8's
+// defaults TurboFan compiles it; with the gateway's flag (src/jit-tiering.ts, set by main.ts) it must not.
+const PROGRAM = `
+const v8 = require("node:v8");
+if (process.argv[1]) v8.setFlagsFromString(process.argv[1]);
+function hop(frame) { return JSON.parse(frame).data.length + frame.charCodeAt(0); }
+let sum = 0;
+for (let i = 0; i < 30000; i++) sum += hop('{"type":"input","data":"' + String.fromCharCode(97 + (i % 26)) + '"}');
+// V8's OptimizationStatus: bit 6 is "compiled by TurboFan".
+process.stdout.write(String((eval("%GetOptimizationStatus(hop)") & 64) !== 0));
+`;
+
+function turbofanned(flag: string): boolean {
+  return execFileSync(process.execPath, ["--allow-natives-syntax", "-e", PROGRAM, flag], { encoding: "utf8" }) === "true";
+}
+
+describe("turbofanDelayFlag", () => {
+  it("keeps a function called 30,000 times out of TurboFan on this Node, which compiles it without the flag", () => {
+    expect(turbofanned("")).toBe(true);
+    expect(turbofanned(turbofanDelayFlag())).toBe(false);
+  });
+
+  it("names the flag this V8 has", () => {
+    expect(turbofanDelayFlag("12.4.254.21")).toBe("--invocation-count-for-turbofan=300000");
+    expect(turbofanDelayFlag("11.3.244.8")).toBe("--interrupt-budget=6758400");
+  });
+});
