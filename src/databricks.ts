@@ -14,14 +14,14 @@ export function deadline(ms: number = DEFAULT_CALL_TIMEOUT_MS, signal?: AbortSig
   // sources weakly too, so under GC pressure the timeout signal was collected and never fired, and a hung call
   // with a signal hung forever (seen in the token rotation tests). A plain timer holds the controller strongly.
   const controller = new AbortController();
-  const onAbort = () => controller.abort(signal!.reason);
+  const followers = signal ? following(signal) : undefined;
   const timer = setTimeout(() => {
-    signal?.removeEventListener("abort", onAbort);
+    followers?.delete(controller);
     controller.abort(new DOMException(`The call took longer than ${ms} ms`, "TimeoutError"));
   }, ms);
   timer.unref();
-  if (signal?.aborted) onAbort();
-  else signal?.addEventListener("abort", onAbort, { once: true });
+  if (signal?.aborted) controller.abort(signal.reason);
+  else followers?.add(controller);
   const abort = controller.signal;
   return new Context({
     cancellationToken: {
@@ -34,6 +34,27 @@ export function deadline(ms: number = DEFAULT_CALL_TIMEOUT_MS, signal?: AbortSig
       },
     },
   });
+}
+
+/**
+ * The calls still following a long-lived signal (a service's shutdown), each until its deadline passed. One
+ * listener per signal aborts them all: a listener per call would pile up on it (a sync of 200 files within a
+ * minute) and Node warns past ten.
+ */
+const followersOf = new WeakMap<AbortSignal, Set<AbortController>>();
+
+function following(signal: AbortSignal): Set<AbortController> {
+  let followers = followersOf.get(signal);
+  if (!followers) {
+    const calls = new Set<AbortController>();
+    signal.addEventListener("abort", () => {
+      for (const call of calls) call.abort(signal.reason);
+      calls.clear();
+    }, { once: true });
+    followersOf.set(signal, calls);
+    followers = calls;
+  }
+  return followers;
 }
 
 /**

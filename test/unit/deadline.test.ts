@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { deadline } from "../../src/databricks.js";
 
@@ -31,5 +32,18 @@ describe("deadline()", () => {
     expect(token.isCancellationRequested).toBe(true);
     expect(heard).toBe(1);
     expect(deadline(1000, outer.signal).cancellationToken!.isCancellationRequested).toBe(true);
+  });
+
+  it("puts one listener on a long-lived outer signal however many calls follow it, and still cancels them all", () => {
+    const outer = new AbortController();
+    const tokens = Array.from({ length: 200 }, () => deadline(60_000, outer.signal).cancellationToken!);
+    // A listener per call piled up until each call's deadline (Node warns past ten: a sync of 200 files).
+    expect(getEventListeners(outer.signal, "abort")).toHaveLength(1);
+    vi.advanceTimersByTime(60_000);
+    const later = deadline(60_000, outer.signal).cancellationToken!;
+    expect(getEventListeners(outer.signal, "abort")).toHaveLength(1);
+    outer.abort(new Error("closing"));
+    expect(later.isCancellationRequested).toBe(true);
+    expect(tokens.every((token) => token.isCancellationRequested)).toBe(true);
   });
 });
