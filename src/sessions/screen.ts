@@ -1,4 +1,5 @@
 import headless from "@xterm/headless";
+import { withDefaultTiering } from "../jit-tiering.js";
 import { serializeTerminal } from "./serialize.js";
 
 // A CommonJS bundle: take the class from its default export.
@@ -23,8 +24,13 @@ const SCROLLBACK_SLACK = 64;
  * buffer allocates its ring up front, and a quiet shell's restore would make 160 KB of garbage instead of
  * 80 KB, which V8 keeps as resident memory for a while. Should the smaller buffer fill up (lines that wrapped,
  * or scrolled by escape sequences), lines may have been dropped: it replays again with the full limit.
+ * It runs with V8's own JIT thresholds, not the gateway's delayed ones (jit-tiering.ts).
  */
-export async function renderScreen(source: ScreenSource): Promise<string> {
+export function renderScreen(source: ScreenSource): Promise<string> {
+  return withDefaultTiering(() => render(source));
+}
+
+async function render(source: ScreenSource): Promise<string> {
   let lineFeeds = 0;
   for (const chunk of source.chunks) {
     for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1)) lineFeeds++;

@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
+import v8 from "node:v8";
 import { describe, expect, it } from "vitest";
-import { turbofanDelayFlag } from "../../src/jit-tiering.js";
+import { delayTurbofan, turbofanDelayFlag, withDefaultTiering } from "../../src/jit-tiering.js";
 
 // A function shaped like the keystroke path (parse a frame, touch a byte), called 30,000 times: with V8's
 // defaults TurboFan compiles it; with the gateway's flag (src/jit-tiering.ts, set by main.ts) it must not.
@@ -27,5 +28,28 @@ describe("turbofanDelayFlag", () => {
   it("names the flag this V8 has", () => {
     expect(turbofanDelayFlag("12.4.254.21")).toBe("--invocation-count-for-turbofan=300000");
     expect(turbofanDelayFlag("11.3.244.8")).toBe("--interrupt-budget=6758400");
+  });
+});
+
+describe("withDefaultTiering", () => {
+  it("gives the work V8's own thresholds while the delay holds everywhere else", async () => {
+    // In this test's process: natives syntax to read a function's tier, then the gateway's delay as main.ts sets it.
+    v8.setFlagsFromString("--allow-natives-syntax");
+    const tier = new Function("f", "return %GetOptimizationStatus(f)") as (f: unknown) => number;
+    const hop = () => new Function("frame", "return JSON.parse(frame).data.length + frame.charCodeAt(0)") as (frame: string) => number;
+    const run = (f: (frame: string) => number) => {
+      for (let i = 0; i < 30000; i++) f(`{"type":"input","data":"${String.fromCharCode(97 + (i % 26))}"}`);
+    };
+    delayTurbofan();
+    try {
+      const restore = hop();
+      const keystroke = hop();
+      await withDefaultTiering(async () => run(restore));
+      run(keystroke);
+      expect(tier(restore) & 64).toBe(64);
+      expect(tier(keystroke) & 64).toBe(0);
+    } finally {
+      v8.setFlagsFromString(turbofanDelayFlag(undefined, 1));
+    }
   });
 });
