@@ -9,25 +9,37 @@ export class ApiError extends Error {
   }
 }
 
-/** Sends a JSON request and returns the parsed answer (null for 204); throws ApiError. */
-export async function api(method, url, body) {
+/**
+ * Sends a request and returns the parsed JSON answer (null for 204); throws ApiError with the gateway's message,
+ * else `failure`'s words for a network error or an answer without one.
+ */
+async function request(url, init, failure) {
   let res;
   try {
-    res = await fetch(url, {
-      method,
-      headers: body === undefined ? {} : { "Content-Type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "same-origin",
-    });
+    res = await fetch(url, { ...init, credentials: "same-origin" });
   } catch (error) {
-    throw new ApiError(0, "network", `The gateway cannot be reached (${error.message}).`);
+    throw new ApiError(0, "network", failure.network(error));
   }
   if (res.status === 204) return null;
   const data = await res.json().catch(() => undefined);
-  if (!res.ok) {
-    throw new ApiError(res.status, data?.error?.code ?? "http_error", data?.error?.message ?? `${method} ${url}: HTTP ${res.status}`);
-  }
+  if (!res.ok) throw new ApiError(res.status, data?.error?.code ?? "http_error", data?.error?.message ?? failure.http(res.status));
   return data;
+}
+
+/** Sends a JSON request and returns the parsed answer (null for 204); throws ApiError. */
+export function api(method, url, body) {
+  return request(
+    url,
+    {
+      method,
+      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    },
+    {
+      network: (error) => `The gateway cannot be reached (${error.message}).`,
+      http: (status) => `${method} ${url}: HTTP ${status}`,
+    },
+  );
 }
 
 /** GET of a status endpoint for the status bar: {ok: true, value} or {ok: false, error}; never throws. */
@@ -40,21 +52,16 @@ export async function readStatus(url) {
 }
 
 /** POST /api/upload (src/routes/upload.ts): one file as a raw body; resolves with the gateway's {path, name, size}. */
-export async function uploadFile(file) {
-  let res;
-  try {
-    res = await fetch("api/upload", {
+export function uploadFile(file) {
+  return request(
+    "api/upload",
+    {
       method: "POST",
       headers: { "Content-Type": file.type || "application/octet-stream", "X-File-Name": encodeURIComponent(file.name || "pasted") },
       body: file,
-      credentials: "same-origin",
-    });
-  } catch (error) {
-    throw new ApiError(0, "network", `Upload failed: ${error.message}`);
-  }
-  const data = await res.json().catch(() => undefined);
-  if (!res.ok) throw new ApiError(res.status, data?.error?.code ?? "http_error", data?.error?.message ?? `Upload failed: HTTP ${res.status}`);
-  return data;
+    },
+    { network: (error) => `Upload failed: ${error.message}`, http: (status) => `Upload failed: HTTP ${status}` },
+  );
 }
 
 /** The sessions API (src/routes/sessions.ts). */
