@@ -210,7 +210,9 @@ describe("local mode's key and the IDE's port previews", () => {
       expect(preview.body).toBe("preview");
       expect(preview.headers["content-security-policy"]).toMatch(/sandbox/);
       expect((await bare(`/ide/absproxy/${port}/`)).status).toBe(200);
-      for (const path of ["/ide/", "/ide/vscode-remote-resource?path=/etc/hostname", `/ide/%70roxy/${port}/`, `/ide//proxy/${port}/`, `/ide/x/../proxy/${port}/`, `/api/sessions`]) {
+      for (const path of ["/ide/", "/ide/vscode-remote-resource?path=/etc/hostname", `/ide/%70roxy/${port}/`, `/ide//proxy/${port}/`, `/ide/x/../proxy/${port}/`, `/api/sessions`,
+        // A preview path that dot-segments out of the preview, to code-server's own routes, needs the key.
+        `/ide/proxy/${port}/../../vscode-remote-resource?path=/etc/hostname`, `/ide/proxy/${port}/%2e%2e/%2e%2e/vscode-remote-resource?path=/etc/hostname`]) {
         expect((await bare(path)).status, path).toBe(401);
       }
     } finally {
