@@ -5,7 +5,7 @@
  * [--node-args="--single-threaded"] [--flood] [--warm=N] [--settle=MS] [--idle-helpers] [--pin=CPUS] [--json=FILE]`. --warm types N keys
  * into the gateway (and each ceiling process) before it is measured, in a session of its own; --settle waits MS after the gateway's start; --idle-helpers puts every gateway thread but the main one in SCHED_IDLE. --node-args go to the gateway and the ceiling
  * (both Node); --flood measures the gateway's echo while a neighbour session floods, beside the flood's MB/s.
- * Prints, per configuration, the medians over runs of p50 / p90 / p99 / p99.9, and same-run p99 ratios.
+ * Prints, per configuration, the medians over runs of p50 / p90 / p99 / p99.9, and same-run p50 and p99 ratios.
  */
 import { spawnSync } from "node:child_process";
 import { readdirSync, writeFileSync } from "node:fs";
@@ -77,11 +77,12 @@ const reference = configs.find((c) => c === "websocketd:python") ?? configs.find
 process.stdout.write(
   `${new Date().toISOString().slice(0, 16)} UTC, load ${load0.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)}; ${runs} runs x ${keys} keys; node args ${JSON.stringify(nodeArgs)}${values.flood ? "; gateway rows under a neighbour's flood" : ""}\n`,
 );
+const f3 = (n: number) => n.toFixed(3);
 for (const [config, runsOf] of samples) {
-  const ratio = median(runsOf.map((r, i) => percentile(r, 99) / percentile(samples.get(reference)![i]!, 99)));
+  const ratio = (p: number) => median(runsOf.map((r, i) => percentile(r, p) / percentile(samples.get(reference)![i]!, p)));
   const p99s = runsOf.map((r) => f(percentile(r, 99))).join(" ");
   process.stdout.write(
-    `${config.padEnd(18)} p50 ${f(pct(runsOf, 50))}  p90 ${f(pct(runsOf, 90))}  p99 ${f(pct(runsOf, 99))}  p99.9 ${f(pct(runsOf, 99.9))}  p99/${reference} ${f(ratio)}x  (p99 per run: ${p99s})\n`,
+    `${config.padEnd(18)} p50 ${f3(pct(runsOf, 50))}  p90 ${f3(pct(runsOf, 90))}  p99 ${f3(pct(runsOf, 99))}  p99.9 ${f(pct(runsOf, 99.9))}  /${reference} p50 ${f(ratio(50))}x p99 ${f(ratio(99))}x  (p99 per run: ${p99s})\n`,
   );
 }
 if (floodMbps.length) process.stdout.write(`flood MB/s per run: ${floodMbps.map((x) => x.toFixed(1)).join(" ")}; median ${median(floodMbps).toFixed(1)}\n`);

@@ -90,8 +90,9 @@ export class Session {
     // With encoding null node-pty hands out Buffers; its typings still say string.
     pty.onData((data) => {
       this.trace?.mark("pty-read");
-      this.activity.output(data as unknown as Buffer);
+      // The clients first: a keystroke's echo is on its way before the bookkeeping.
       this.onOutput(data as unknown as Buffer);
+      this.activity.output(data as unknown as Buffer);
     });
     pty.onExit(({ exitCode, signal }) => this.onExit(exitCode, signal));
     this.log.info({ pid: pty.pid, file: launch.file, cwd: launch.cwd, cols: this.cols, rows: this.rows }, "session started");

@@ -6,7 +6,7 @@ describe("OutputBatcher", () => {
   let frames: Buffer[];
   let batcher: OutputBatcher;
   beforeEach(() => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setImmediate", "clearImmediate", "performance"] });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
     frames = [];
     batcher = new OutputBatcher({ deliver: (data) => frames.push(data), trace: undefined });
   });
@@ -15,54 +15,56 @@ describe("OutputBatcher", () => {
   });
 
   const bytes = (n: number, fill = "x") => Buffer.alloc(n, fill);
-  /** Runs the pending setImmediate callbacks, not the timers. */
-  const nextTurn = () => vi.advanceTimersByTime(0);
+  /** Makes the batcher stream: a burst of STREAM_BYTES went out just now. */
+  const startStream = () => {
+    batcher.push(bytes(STREAM_BYTES));
+    vi.advanceTimersByTime(1);
+    frames = [];
+  };
 
-  it("sends sparse output (a keystroke's echo) on the next turn, the chunks of one turn as one frame", () => {
+  it("delivers sparse output (a keystroke's echo) at once, from the read itself", () => {
     batcher.push(Buffer.from("a"));
+    expect(frames.map(String)).toEqual(["a"]);
     batcher.push(Buffer.from("b"));
-    expect(frames).toEqual([]);
-    nextTurn();
-    expect(frames.map(String)).toEqual(["ab"]);
+    expect(frames.map(String)).toEqual(["a", "b"]);
   });
 
-  it("gathers for STREAM_BATCH_MS once a burst reached STREAM_BYTES, and goes back to the next turn after a gap", () => {
+  it("gathers for STREAM_BATCH_MS once a burst reached STREAM_BYTES, and delivers at once again after a gap", () => {
     batcher.push(bytes(STREAM_BYTES));
-    nextTurn();
     expect(frames).toHaveLength(1);
     vi.advanceTimersByTime(1);
     batcher.push(bytes(4096));
     batcher.push(bytes(4096));
-    nextTurn();
+    vi.advanceTimersByTime(STREAM_BATCH_MS - 1);
     expect(frames).toHaveLength(1); // streaming: held for the batch
-    vi.advanceTimersByTime(STREAM_BATCH_MS);
+    vi.advanceTimersByTime(1);
     expect(frames).toHaveLength(2);
     expect(frames[1]).toHaveLength(8192);
     vi.advanceTimersByTime(STREAM_GAP_MS);
     batcher.push(Buffer.from("k"));
-    nextTurn();
     expect(frames).toHaveLength(3);
   });
 
-  it("flushes at once past MAX_BATCH_BYTES, and on flush()", () => {
+  it("while streaming, flushes at once past MAX_BATCH_BYTES, and on flush()", () => {
+    startStream();
     batcher.push(bytes(MAX_BATCH_BYTES - 1));
     expect(frames).toHaveLength(0);
     batcher.push(bytes(1));
     expect(frames).toHaveLength(1);
     expect(frames[0]).toHaveLength(MAX_BATCH_BYTES);
     batcher.push(Buffer.from("tail"));
+    expect(frames).toHaveLength(1);
     batcher.flush();
     expect(frames.map((f) => f.length)).toEqual([MAX_BATCH_BYTES, 4]);
-    nextTurn();
+    vi.advanceTimersByTime(STREAM_BATCH_MS);
     batcher.flush();
-    expect(frames).toHaveLength(2); // nothing left: no empty frame
+    expect(frames).toHaveLength(2); // nothing left: no empty frame, and the cancelled batch sends nothing
   });
 
   it("marks each flush on the echo trace", () => {
     const marks: EchoStage[] = [];
     const traced = new OutputBatcher({ deliver: () => undefined, trace: { mark: (stage) => marks.push(stage), close: () => undefined } });
     traced.push(Buffer.from("a"));
-    nextTurn();
     traced.flush();
     expect(marks).toEqual(["flush"]);
   });
