@@ -1,3 +1,4 @@
+import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import type { WebSocket } from "ws";
 import type { EchoTrace } from "./echo-trace.js";
@@ -5,9 +6,12 @@ import { FlowControl } from "./flow-control.js";
 import type { GatedClient, PauseGate } from "./pause-gate.js";
 import type { ServerEvent } from "./protocol.js";
 import { renderScreen, type ScreenSource } from "./screen.js";
+import { MAX_SMALL_FRAME, writeSmallFrame } from "./small-frame.js";
 
 export interface SessionClientOptions {
   readonly socket: WebSocket;
+  /** The upgraded connection the WebSocket runs on: small output frames are written to it directly (small-frame.ts). */
+  readonly connection: Duplex;
   /** The session's pause gate: every send and ack is counted there. */
   readonly gate: PauseGate;
   /** GATEWAY_ECHO_TRACE's diagnostic: marks "sent"; undefined in production. */
@@ -25,11 +29,13 @@ export class SessionClient implements GatedClient {
   private gone = false;
 
   readonly socket: WebSocket;
+  private readonly connection: Duplex;
   private readonly gate: PauseGate;
   private readonly trace: EchoTrace | undefined;
 
   constructor(options: SessionClientOptions) {
     this.socket = options.socket;
+    this.connection = options.connection;
     this.gate = options.gate;
     this.trace = options.trace;
   }
@@ -75,7 +81,8 @@ export class SessionClient implements GatedClient {
 
   private send(data: Buffer): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
-    this.socket.send(data, { binary: true }, this.gate.written);
+    if (data.length <= MAX_SMALL_FRAME) writeSmallFrame(this.connection, data, this.gate.written);
+    else this.socket.send(data, { binary: true }, this.gate.written);
     this.trace?.mark("sent");
     this.gate.sent(this, data.length);
   }

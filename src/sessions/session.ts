@@ -1,3 +1,4 @@
+import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import type { WebSocket } from "ws";
 import { Activity, type ActivityInfo } from "./activity.js";
@@ -132,12 +133,13 @@ export class Session {
 
   /**
    * Attaches a client: it first gets the screen and scrollback, then live output, with nothing lost or
-   * repeated in between. Returns a function that detaches it.
+   * repeated in between. `connection` is the upgraded connection the WebSocket runs on. Returns a function
+   * that detaches it.
    */
-  attach(socket: WebSocket): () => void {
+  attach(socket: WebSocket, connection: Duplex): () => void {
     // Output already gathered is in the scrollback: send it to the others now so the new client gets it once.
     this.batcher.flush();
-    const client = new SessionClient({ socket, gate: this.gate, trace: this.trace });
+    const client = new SessionClient({ socket, connection, gate: this.gate, trace: this.trace });
     this.clients.add(client);
     this.options.onClients?.(this);
     const source = { cols: this.cols, rows: this.rows, scrollbackLines: this.options.scrollbackLines, chunks: this.scrollback.snapshot() };

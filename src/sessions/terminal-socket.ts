@@ -28,7 +28,7 @@ export function createTerminalSocket(options: {
         return;
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
-        const detach = session.attach(ws);
+        const detach = session.attach(ws, socket);
         ws.on("message", (data, isBinary) => {
           const parsed = parseClientFrame(data as Buffer, isBinary);
           if (parsed.ok) session.handle(ws, parsed.frame);
