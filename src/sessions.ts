@@ -5,7 +5,6 @@ import { HttpError } from "./http-error.js";
 import type { EchoTrace } from "./sessions/echo-trace.js";
 import type { Launch } from "./sessions/pty-process.js";
 import { Session, type SessionInfo } from "./sessions/session.js";
-import { TypingPriority } from "./sessions/typing-priority.js";
 
 export interface SessionManagerOptions {
   readonly maxSessions: number;
@@ -33,8 +32,6 @@ export class SessionManager {
   private readonly lingerTimers = new Map<string, NodeJS.Timeout>();
   private readonly listeners = new Set<SessionListener>();
   private readonly activityListeners = new Set<(session: Session) => void>();
-  /** Keystrokes before a neighbour's stream (typing-priority.ts). */
-  private readonly priority = new TypingPriority();
   private closed = false;
 
   constructor(private readonly options: SessionManagerOptions) {}
@@ -65,7 +62,6 @@ export class SessionManager {
         onExit: (s) => this.emit("exited", s),
         onClients: (s) => this.onClients(s),
         onActivity: (s) => this.emitActivity(s),
-        priority: this.priority,
       });
     } catch (error) {
       throw new HttpError(500, "spawn_failed", `Could not start ${request.agent.label}: ${(error as Error).message}`);

@@ -36,48 +36,20 @@ export interface PauseGateOptions {
  * every client is at or below its low watermark and BUFFERED_LOW; looked at again when a client's acks fall
  * to the low watermark (FlowControl.acked's crossing), a frame was written out, or a client left. While
  * paused it watches the program: one that exited is resumed so that its last bytes are read, not dropped.
- * It also holds the millisecond yields of typing-priority.ts, which its own pause outlasts.
  */
 export class PauseGate {
   private pausedFlag = false;
   private closed = false;
   private exitWatch: NodeJS.Timeout | undefined;
-  /** The end of a yield (yieldFor) under way. */
-  private yieldEnd: NodeJS.Timeout | undefined;
-  private yieldCount = 0;
   private readonly alive: (pid: number) => boolean;
 
   constructor(private readonly options: PauseGateOptions) {
     this.alive = options.isAlive ?? isAlive;
   }
 
-  /** True while flow control holds the PTY paused (a yield aside). */
+  /** True while the PTY is paused. */
   get paused(): boolean {
     return this.pausedFlag;
-  }
-
-  /** True while a yield (yieldFor) holds the PTY paused. */
-  get yielding(): boolean {
-    return this.yieldEnd !== undefined;
-  }
-
-  /** Yields so far. */
-  get yields(): number {
-    return this.yieldCount;
-  }
-
-  /**
-   * Pauses the PTY for `ms` to let another session's keystrokes go first (typing-priority.ts). Flow control's
-   * own pause outlasts it; after close() it does nothing, and close() ends one under way.
-   */
-  yieldFor(ms: number): void {
-    if (this.closed || this.yieldEnd) return;
-    this.yieldCount++;
-    if (!this.pausedFlag) this.options.target.pause();
-    this.yieldEnd = setTimeout(() => {
-      this.yieldEnd = undefined;
-      if (!this.pausedFlag) this.options.target.resume();
-    }, ms);
   }
 
   /** Counts bytes sent to a client; pauses on its crossing of the high watermark or a full send buffer. */
@@ -104,11 +76,7 @@ export class PauseGate {
   /** The program exited: resumes for good, since node-pty must read its last bytes. */
   close(): void {
     this.closed = true;
-    const yielding = this.yieldEnd !== undefined;
-    clearTimeout(this.yieldEnd);
-    this.yieldEnd = undefined;
     if (this.pausedFlag) this.setPaused(false);
-    else if (yielding) this.options.target.resume();
   }
 
   private resumeIfClear(): void {
@@ -122,15 +90,14 @@ export class PauseGate {
     this.pausedFlag = paused;
     const { target } = this.options;
     if (paused) {
-      if (!this.yieldEnd) target.pause();
+      target.pause();
       this.exitWatch = setInterval(() => {
         if (!this.alive(target.pid)) this.setPaused(false);
       }, PAUSED_EXIT_POLL_MS);
     } else {
       clearInterval(this.exitWatch);
       this.exitWatch = undefined;
-      // A yield under way resumes when it ends.
-      if (!this.yieldEnd) target.resume();
+      target.resume();
     }
   }
 }

@@ -9,7 +9,6 @@ import type { ClientFrame, ServerEvent } from "./protocol.js";
 import { spawnPty, type Launch, type PtyProcess } from "./pty-process.js";
 import { Scrollback } from "./scrollback.js";
 import { SessionClient } from "./session-client.js";
-import { YIELD_BYTES, YIELD_MS, type TypingPriority } from "./typing-priority.js";
 
 export interface SessionOptions {
   readonly id: string;
@@ -29,8 +28,6 @@ export interface SessionOptions {
   readonly onClients?: (session: Session) => void;
   /** Called when the activity (state, the program's message or title) changes. */
   readonly onActivity?: (session: Session) => void;
-  /** The gateway's sessions' typing priority: this session yields while another is typed into. */
-  readonly priority?: TypingPriority;
 }
 
 /** A session as the API lists it. */
@@ -72,8 +69,6 @@ export class Session {
   private exitCode: number | null = null;
   private exitSignal: number | undefined;
   private exitedFlag = false;
-  /** Output bytes read since the typing priority was last asked. */
-  private sinceYield = 0;
   private readonly exitPromise: Promise<void>;
   private resolveExit!: () => void;
 
@@ -99,19 +94,9 @@ export class Session {
       // The clients first: a keystroke's echo is on its way before the bookkeeping.
       this.onOutput(data as unknown as Buffer);
       this.activity.output(data as unknown as Buffer);
-      this.sinceYield += (data as unknown as Buffer).length;
-      if (this.sinceYield >= YIELD_BYTES) {
-        this.sinceYield = 0;
-        if (options.priority?.typingElsewhere(this)) this.gate.yieldFor(YIELD_MS);
-      }
     });
     pty.onExit(({ exitCode, signal }) => this.onExit(exitCode, signal));
     this.log.info({ pid: pty.pid, file: launch.file, cwd: launch.cwd, cols: this.cols, rows: this.rows }, "session started");
-  }
-
-  /** How often this session's output yielded to keystrokes in another session (typing-priority.ts). */
-  get yields(): number {
-    return this.gate.yields;
   }
 
   get pid(): number {
@@ -169,7 +154,6 @@ export class Session {
     switch (frame.type) {
       case "input": {
         this.trace?.mark("parsed");
-        this.options.priority?.input(this);
         this.activity.input(frame.data);
         const written = this.exitedFlag || this.child.input.write(frame.data);
         this.trace?.mark("pty-written");

@@ -146,45 +146,4 @@ describe("PauseGate", () => {
     expect(calls).toEqual(["pause", "resume"]);
     expect(vi.getTimerCount()).toBe(0);
   });
-
-  it("a yield pauses for its time and resumes; one under way is not stacked", () => {
-    const { calls, gate } = setup();
-    gate.yieldFor(2);
-    gate.yieldFor(2);
-    expect(gate.yielding).toBe(true);
-    expect(calls).toEqual(["pause"]);
-    vi.advanceTimersByTime(1);
-    expect(calls).toEqual(["pause"]);
-    vi.advanceTimersByTime(1);
-    expect(gate.yielding).toBe(false);
-    expect(calls).toEqual(["pause", "resume"]);
-  });
-
-  it("flow control's pause outlasts a yield, and a yield outlasts flow control's resume", () => {
-    const { calls, gate, list } = setup();
-    const [a] = list;
-    gate.yieldFor(1);
-    gate.sent(a!, 500); // behind while yielding: paused by flow control too, one pause call in all
-    vi.advanceTimersByTime(1);
-    expect(gate.paused).toBe(true);
-    expect(calls).toEqual(["pause"]); // the yield ended, the PTY stays paused
-    gate.yieldFor(1); // a yield while paused pauses nothing more...
-    gate.acked(a!, 500);
-    expect(gate.paused).toBe(false);
-    expect(calls).toEqual(["pause"]); // ...and flow control's resume waits for it
-    vi.advanceTimersByTime(1);
-    expect(calls).toEqual(["pause", "resume"]);
-  });
-
-  it("close() ends a yield at once, and later yields do nothing", () => {
-    const { calls, gate } = setup();
-    gate.yieldFor(5);
-    gate.close();
-    expect(calls).toEqual(["pause", "resume"]);
-    expect(gate.yielding).toBe(false);
-    gate.yieldFor(5);
-    vi.advanceTimersByTime(10);
-    expect(calls).toEqual(["pause", "resume"]);
-    expect(vi.getTimerCount()).toBe(0);
-  });
 });
