@@ -1,9 +1,10 @@
 """A keystroke-echo client that is not Node (issue 20): a raw WebSocket client on the standard library only.
 
-Usage: python3 echo-client.py <ws-url> <keys> [--raw] [--token-env=NAME]
+Usage: python3 echo-client.py <ws-url> <keys> [--raw] [--token-env=NAME] [--gap-ms=N]
 Types <keys> keystrokes one at a time into a session running the bench's echo program (`cat` in raw mode,
 after READY) and times each echo with time.perf_counter_ns: send the frame, block in recv until the byte has
-come back. Prints the round trips in ms as one JSON array on stdout.
+come back. With --gap-ms, waits N ms after each echo before the next keystroke, as a person types (the
+default, 0, types back to back). Prints the round trips in ms as one JSON array on stdout.
 
 The gateway's protocol (the default): input goes out as text frames {"type":"input","data":"x"}, output
 comes as binary frames, events as text frames; the first event is "restored". --raw is the byte pipe of
@@ -102,6 +103,7 @@ def main():
     url, keys = args[0], int(args[1])
     raw = "--raw" in flags
     token_env = next((f.split("=", 1)[1] for f in flags if f.startswith("--token-env=")), "BENCH_GATEWAY_KEY")
+    gap = float(next((f.split("=", 1)[1] for f in flags if f.startswith("--gap-ms=")), "0")) / 1000
     ws = Socket(url, os.environ.get(token_env))
 
     def output():
@@ -133,6 +135,8 @@ def main():
         received = time.perf_counter_ns()
         samples.append((received - sent) / 1e6)
         marks.append((sent, received))
+        if gap:
+            time.sleep(gap)
     ws.send(0x8, struct.pack("!H", 1000))
     ws.sock.close()
     # For lining up with a kernel trace (ftrace's "mono" clock is perf_counter_ns's CLOCK_MONOTONIC).

@@ -2,7 +2,8 @@
  * Keystroke echo of the gateway, the ws + node-pty ceiling and websocketd + script, each typed by the Node
  * client and by the Python one (echo-client.py), interleaved run by run (issue 20's experiments):
  * `node dist/bench/echo-compare.js [--runs=5] [--keys=1000] [--only=gateway:python,websocketd:python]
- * [--node-args="--single-threaded"] [--flood] [--warm=N] [--settle=MS] [--idle-helpers] [--pin=CPUS] [--json=FILE]`. --warm types N keys
+ * [--node-args="--single-threaded"] [--flood] [--gap=MS] [--warm=N] [--settle=MS] [--idle-helpers] [--pin=CPUS] [--json=FILE]`.
+ * --gap waits MS after each echo before the next keystroke (the gateway typed by the Python client only), as a person types. --warm types N keys
  * into the gateway (and each ceiling process) before it is measured, in a session of its own; --settle waits MS after the gateway's start; --idle-helpers puts every gateway thread but the main one in SCHED_IDLE. --node-args go to the gateway and the ceiling
  * (both Node); --flood measures the gateway's echo while a neighbour session floods, beside the flood's MB/s.
  * Prints, per configuration, the medians over runs of p50 / p90 / p99 / p99.9, and same-run p50 and p99 ratios.
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     flood: { type: "boolean", default: false },
     warm: { type: "string", default: "0" },
     settle: { type: "string", default: "0" },
+    gap: { type: "string", default: "0" },
     "idle-helpers": { type: "boolean", default: false },
     pin: { type: "string" },
     json: { type: "string" },
@@ -60,7 +62,7 @@ for (let run = 0; run < runs; run++) {
       let result: number[];
       if (server === "gateway") {
         const flood = values.flood ? await startFlood(gateway) : undefined;
-        result = await echoLatencies(gateway, keys, by);
+        result = await echoLatencies(gateway, keys, by, Number(values.gap));
         if (flood) floodMbps.push((await flood.stop()).mbps);
       } else if (server === "ceiling") result = await ceilingEchoLatencies(keys, by, nodeArgs, Number(values.warm));
       else result = await websocketdEchoLatencies(websocketd!, keys, by);

@@ -21,12 +21,15 @@ export type EchoTarget = Pick<GatewayProcess, "url" | "createSession" | "api"> &
  */
 export type EchoClient = "node" | "python";
 
-/** Keystroke echo round trips in milliseconds, one keystroke at a time, through a session running `cat` in raw mode. */
-export async function echoLatencies(gateway: EchoTarget, keystrokes: number, by: EchoClient = "node"): Promise<number[]> {
+/**
+ * Keystroke echo round trips in milliseconds, one keystroke at a time, through a session running `cat` in raw
+ * mode. `gapMs` (Python client only) waits that long after each echo, as a person types.
+ */
+export async function echoLatencies(gateway: EchoTarget, keystrokes: number, by: EchoClient = "node", gapMs = 0): Promise<number[]> {
   const id = await gateway.createSession("bench-echo");
   if (by === "python") {
     try {
-      return await pythonEcho(`${gateway.url.replace(/^http/, "ws")}/api/sessions/${id}/ws`, keystrokes, gateway.raw);
+      return await pythonEcho(`${gateway.url.replace(/^http/, "ws")}/api/sessions/${id}/ws`, keystrokes, gateway.raw, gapMs);
     } finally {
       await gateway.api("DELETE", `/api/sessions/${id}`, undefined, 204);
     }
@@ -52,10 +55,10 @@ export async function echoLatencies(gateway: EchoTarget, keystrokes: number, by:
 }
 
 /** echo-client.py against a WebSocket URL; its round trips in ms. */
-async function pythonEcho(url: string, keystrokes: number, raw: boolean | undefined): Promise<number[]> {
+async function pythonEcho(url: string, keystrokes: number, raw: boolean | undefined, gapMs: number): Promise<number[]> {
   const script = path.join(packageRoot(), "bench/echo-client.py");
-  const args = [script, url, String(keystrokes), ...(raw ? ["--raw"] : [])];
-  const { stdout } = await promisify(execFile)("python3", args, { timeout: 10_000 + keystrokes * 50, maxBuffer: 16 * 2 ** 20 });
+  const args = [script, url, String(keystrokes), ...(raw ? ["--raw"] : []), ...(gapMs ? [`--gap-ms=${gapMs}`] : [])];
+  const { stdout } = await promisify(execFile)("python3", args, { timeout: 10_000 + keystrokes * (50 + gapMs), maxBuffer: 16 * 2 ** 20 });
   const samples = JSON.parse(stdout) as number[];
   if (samples.length !== keystrokes) throw new Error(`echo-client.py timed ${samples.length} of ${keystrokes} keystrokes`);
   return samples;
