@@ -38,9 +38,12 @@ const enum State {
 
 /**
  * Whether ESC ] occurs. Searching for the two-byte needle is 40 times slower than memchr on coloured output
- * (an ESC every few bytes): look for "]", rare in terminal output, and check the byte before it.
+ * (an ESC every few bytes): look for "]", rare in terminal output, and check the byte before it. Plain text
+ * (a build log, a file) has no ESC at all, and one memchr for it settles that, where text with many "]"
+ * would cost a search per "]".
  */
 function hasOscIntro(chunk: Buffer): boolean {
+  if (chunk.indexOf(ESC) < 0) return false;
   for (let at = chunk.indexOf(0x5d); at >= 0; at = chunk.indexOf(0x5d, at + 1)) if (at > 0 && chunk[at - 1] === ESC) return true;
   return false;
 }
