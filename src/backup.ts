@@ -94,7 +94,6 @@ export function createBackupService(options: BackupOptions): BackupService {
   });
 
   const timer = soonestTimer(() => void run());
-  const schedule = (ms: number): void => timer.schedule(ms);
 
   const run = async (final = false): Promise<void> => {
     if (running) {
@@ -115,10 +114,10 @@ export function createBackupService(options: BackupOptions): BackupService {
     running = undefined;
     if (again && !closed) {
       again = false;
-      schedule(0);
+      timer.schedule(0);
     } else {
       const next = backoff.nextDue(["pass"]);
-      schedule(next !== undefined ? Math.max(0, next - Date.now()) : (options.intervalMs ?? DEFAULT_BACKUP_INTERVAL_MS));
+      timer.schedule(next !== undefined ? Math.max(0, next - Date.now()) : (options.intervalMs ?? DEFAULT_BACKUP_INTERVAL_MS));
     }
   };
 
@@ -177,11 +176,11 @@ export function createBackupService(options: BackupOptions): BackupService {
       unsubscribe = options.tokens.subscribe((token) => {
         if (!token) return;
         backoff.reset();
-        schedule(0);
+        timer.schedule(0);
       });
-      schedule(0);
+      timer.schedule(0);
     },
-    wake: () => schedule(options.debounceMs ?? 2_000),
+    wake: () => timer.schedule(options.debounceMs ?? 2_000),
     status: () => ({ restore, repos: saver.status(), home: saver.homeStatus() }),
     async idle() {
       while (running) await running;

@@ -104,7 +104,6 @@ export function createSyncService(options: SyncOptions): SyncService {
   let unsubscribe = (): void => {};
 
   const timer = soonestTimer(() => void run());
-  const schedule = (ms: number): void => timer.schedule(ms);
 
   const run = async (): Promise<void> => {
     if (running) {
@@ -116,11 +115,11 @@ export function createSyncService(options: SyncOptions): SyncService {
     running = undefined;
     if (again) {
       again = false;
-      schedule(0);
+      timer.schedule(0);
     } else {
       const next = backoff.nextDue([...pending.keys()]);
       // A wake-up can be lost (the hook's connection refused mid-restart): look at the spool now and then anyway.
-      schedule(Math.min(next === undefined ? Infinity : Math.max(0, next - Date.now()), SWEEP_MS));
+      timer.schedule(Math.min(next === undefined ? Infinity : Math.max(0, next - Date.now()), SWEEP_MS));
     }
   };
 
@@ -198,7 +197,7 @@ export function createSyncService(options: SyncOptions): SyncService {
       await installHooks({ ...gitEnv, hooksDir: options.hooksDir, stateDir: options.stateDir, home: options.home, logger });
       try {
         notify = await startNotifyListener({ stateDir: options.stateDir, logger, onWake: () => {
-            schedule(options.debounceMs ?? DEFAULT_DEBOUNCE_MS);
+            timer.schedule(options.debounceMs ?? DEFAULT_DEBOUNCE_MS);
             options.onWake?.();
           },
         });
@@ -209,9 +208,9 @@ export function createSyncService(options: SyncOptions): SyncService {
         if (!token) return;
         // A new token: whatever waited for one goes now.
         backoff.reset();
-        schedule(0);
+        timer.schedule(0);
       });
-      schedule(0);
+      timer.schedule(0);
     },
     status: () =>
       [...new Set([...state.names(), ...pending.keys()])].sort().map((name) => {
@@ -226,7 +225,7 @@ export function createSyncService(options: SyncOptions): SyncService {
           skipped: repo?.skipped ?? [],
         };
       }),
-    wake: () => schedule(options.debounceMs ?? DEFAULT_DEBOUNCE_MS),
+    wake: () => timer.schedule(options.debounceMs ?? DEFAULT_DEBOUNCE_MS),
     async close() {
       closed = true;
       unsubscribe();
